@@ -1,0 +1,124 @@
+"""Self-checks for exercises: write an answer in a cell, then ``check(...)`` it.
+
+Each exercise's checker lives in ``asyncbook/exercises/<chapter>.py`` and is
+registered under an id such as ``"ch01-kind-of"``. A checker receives the
+reader's answer and either returns a short success message or raises
+:class:`Wrong` with an explanation a learner can act on. Anything else the
+reader's code raises is reported, not propagated: a self-check should teach,
+not crash the notebook.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import gc
+import importlib
+import pkgutil
+import warnings
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from .colour import paint
+
+__all__ = ["Wrong", "CheckResult", "exercise", "evaluate", "check", "run_in_fresh_loop", "exercise_ids"]
+
+Checker = Callable[[Any], str]
+_REGISTRY: dict[str, Checker] = {}
+_T = TypeVar("_T")
+
+
+class Wrong(Exception):
+    """Raised by a checker when the answer is not right yet; the message says why."""
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """The outcome of one self-check: which exercise, passed or not, and why."""
+
+    exercise_id: str
+    passed: bool
+    message: str
+
+    def __str__(self) -> str:
+        mark = paint("✔", "green", bold=True) if self.passed else paint("✘", "red", bold=True)
+        return f"{mark} {self.exercise_id}: {self.message}"
+
+
+def exercise(exercise_id: str) -> Callable[[Checker], Checker]:
+    """Register the decorated function as the checker for *exercise_id*."""
+    if not isinstance(exercise_id, str) or not exercise_id:
+        raise ValueError("an exercise id is a non-empty str such as 'ch01-kind-of'")
+
+    def register(checker: Checker) -> Checker:
+        if exercise_id in _REGISTRY and _REGISTRY[exercise_id] is not checker:
+            raise ValueError(f"exercise id {exercise_id!r} is already registered: pick another id")
+        _REGISTRY[exercise_id] = checker
+        return checker
+
+    return register
+
+
+def _load_all_checkers() -> None:
+    """Import every module in :mod:`asyncbook.exercises` so their checkers register."""
+    from . import exercises
+
+    for module in pkgutil.iter_modules(exercises.__path__):
+        importlib.import_module(f"{exercises.__name__}.{module.name}")
+
+
+def exercise_ids() -> list[str]:
+    """Return the ids of all registered exercises, sorted."""
+    _load_all_checkers()
+    return sorted(_REGISTRY)
+
+
+def evaluate(exercise_id: str, answer: object) -> CheckResult:
+    """Check *answer* against exercise *exercise_id* and return the result (prints nothing)."""
+    if not isinstance(exercise_id, str):
+        raise TypeError(f"the exercise id is a str such as 'ch01-kind-of', got {type(exercise_id).__name__}")
+    _load_all_checkers()
+    if exercise_id not in _REGISTRY:
+        raise ValueError(f"no exercise called {exercise_id!r}; known ids: {', '.join(sorted(_REGISTRY))}")
+    # Warnings raised while the reader's code runs (above all "coroutine ... was
+    # never awaited") are part of the feedback, so they are caught and reported
+    # here rather than printed by the kernel with a temporary file's path.
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            passed, message = True, _REGISTRY[exercise_id](answer)
+        except Wrong as wrong:
+            passed, message = False, str(wrong)
+        except NotImplementedError:
+            passed, message = False, "not answered yet: replace `raise NotImplementedError` with your code."
+        except Exception as error:  # the reader's code failed: report it, don't crash
+            passed, message = False, f"your code raised {type(error).__name__}: {error}"
+        gc.collect()  # finalise abandoned coroutines now, so their warnings are caught here
+    for warning in dict.fromkeys(f"{w.category.__name__}: {w.message}" for w in caught):
+        passed, message = False, f"{message}\n  Python also warned: {warning}"
+    return CheckResult(exercise_id, passed, message)
+
+
+def check(exercise_id: str, answer: object) -> None:
+    """Check *answer* for exercise *exercise_id* and print ✔ or ✘ with an explanation."""
+    print(evaluate(exercise_id, answer))
+
+
+def run_in_fresh_loop(make_awaitable: Callable[[], Awaitable[_T]], timeout: float = 5.0) -> _T:
+    """Run ``make_awaitable()`` to completion on a new event loop in a worker thread.
+
+    Checkers are plain functions, but a notebook cell already runs inside an
+    event loop, where :func:`asyncio.run` refuses to start a second one. A
+    worker thread has no loop, so it can run the reader's coroutine there.
+    """
+    if not callable(make_awaitable):
+        raise TypeError("pass a function that creates the awaitable, e.g. lambda: collect(items), not the awaitable itself")
+    if not isinstance(timeout, (int, float)) or timeout <= 0:
+        raise ValueError(f"timeout must be a positive number of seconds, got {timeout!r}")
+
+    async def main() -> _T:
+        return await asyncio.wait_for(make_awaitable(), timeout)
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, main()).result()

@@ -1,0 +1,71 @@
+"""The book builds from scratch with warnings as errors, and contains just the pages in _toc.yml.
+
+This is the build readers get: `jupyter-book build . -W --keep-going --all` from the top level.
+`--all` re-reads every page, because Sphinx repeats a page's warnings only when it re-reads it.
+"""
+
+from __future__ import annotations
+
+import os
+import pathlib
+import re
+import subprocess
+import sys
+
+import pytest
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+HTML = ROOT / "_build" / "html"
+
+
+def toc_files() -> list[str]:
+    """The page paths listed in _toc.yml (root and chapters), without suffix."""
+    text = (ROOT / "_toc.yml").read_text(encoding="utf-8")
+    return re.findall(r"^\s*(?:root|- file):\s*(\S+)\s*$", text, flags=re.M)
+
+
+@pytest.fixture(scope="module")
+def build_log() -> str:
+    jupyter_book = pathlib.Path(sys.executable).with_name("jupyter-book")
+    env = dict(os.environ, NO_COLOR="1")
+    result = subprocess.run(
+        [str(jupyter_book), "build", ".", "-W", "--keep-going", "--all"],
+        cwd=ROOT, capture_output=True, text=True, env=env, timeout=600,
+    )
+    log = result.stdout + result.stderr
+    assert result.returncode == 0, f"the book build failed:\n{log[-6000:]}"
+    return log
+
+
+def test_build_has_no_warnings(build_log: str) -> None:
+    warnings = [line for line in build_log.splitlines() if re.search(r"\bWARNING\b", line)]
+    assert warnings == []
+
+
+def test_every_toc_page_is_built(build_log: str) -> None:
+    for page in toc_files():
+        assert (HTML / f"{page}.html").is_file(), f"{page} is in _toc.yml but was not built"
+
+
+def test_only_toc_pages_are_built(build_log: str) -> None:
+    built = {str(p.relative_to(HTML).with_suffix("")) for p in HTML.rglob("*.html")}
+    extra = built - set(toc_files()) - {"index", "genindex", "search"}
+    assert extra == set(), f"pages not in _toc.yml were built: {sorted(extra)}"
+
+
+def test_every_chapter_notebook_is_in_the_toc() -> None:
+    notebooks = {str(p.relative_to(ROOT).with_suffix("")) for p in (ROOT / "book").glob("*.ipynb")}
+    assert notebooks and notebooks <= set(toc_files())
+
+
+def test_solutions_are_folded_in_the_html(build_log: str) -> None:
+    page = (HTML / "book" / "01_four_kinds_of_function.html").read_text(encoding="utf-8")
+    solutions = re.findall(r'<div class="[^"]*solution[^"]*"', page)
+    assert solutions, "no solution admonitions in chapter 1"
+    assert all("dropdown" in s for s in solutions), solutions
+
+
+def test_colour_codes_are_rendered_not_printed(build_log: str) -> None:
+    page = (HTML / "book" / "01_four_kinds_of_function.html").read_text(encoding="utf-8")
+    assert "\x1b[" not in page and "[31m" not in page
+    assert re.search(r'class="[^"]*ansi-(red|green)-fg', page), "no coloured self-check output in chapter 1"
