@@ -18,9 +18,9 @@ async def coro_fn():
 def test_table_marks_each_predicate() -> None:
     table = predicate_table({"plain": plain, "coro_fn": coro_fn}, ["isfunction", "iscoroutinefunction"])
     assert table.splitlines() == [
-        "object   isfunction  iscoroutinefunction",
-        "plain    yes         -",
-        "coro_fn  yes         yes",
+        "                     plain  coro_fn",
+        "isfunction           yes    yes",
+        "iscoroutinefunction  -      yes",
     ]
 
 
@@ -30,7 +30,7 @@ def test_table_tests_objects_not_only_functions() -> None:
         table = predicate_table({"coro": coro}, ["isawaitable"])
     finally:
         coro.close()
-    assert table.splitlines()[1].split() == ["coro", "yes"]
+    assert table.splitlines()[1].split() == ["isawaitable", "yes"]
 
 
 @pytest.mark.parametrize("objects", [{}, [("f", plain)], None])
@@ -52,5 +52,5 @@ def test_rejects_names_that_are_not_predicates(name: str) -> None:
 
 
 def test_rejects_non_str_labels() -> None:
-    with pytest.raises(TypeError, match="labels"):
+    with pytest.raises(TypeError, match="column labels"):
         predicate_table({1: plain}, ["isfunction"])  # type: ignore[dict-item]

@@ -135,3 +135,12 @@ def test_run_in_fresh_loop_wants_a_factory() -> None:
 def test_run_in_fresh_loop_rejects_bad_timeout(timeout) -> None:
     with pytest.raises(ValueError, match="positive number"):
         run_in_fresh_loop(lambda: asyncio.sleep(0), timeout=timeout)
+
+
+def test_long_feedback_is_wrapped_with_indented_continuation(monkeypatch) -> None:
+    monkeypatch.setenv("NO_COLOR", "1")
+    text = str(CheckResult("x", False, "word " * 40 + "\n  Python also warned: something"))
+    lines = text.splitlines()
+    assert len(lines) > 2 and all(len(line) <= 80 for line in lines)
+    assert all(line.startswith("  ") for line in lines[1:])
+    assert lines[-1] == "  Python also warned: something"

@@ -15,6 +15,7 @@ import concurrent.futures
 import gc
 import importlib
 import pkgutil
+import textwrap
 import warnings
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -25,6 +26,8 @@ from .colour import paint
 __all__ = ["Wrong", "CheckResult", "exercise", "evaluate", "check", "run_in_fresh_loop", "exercise_ids"]
 
 Checker = Callable[[Any], str]
+#: Feedback lines are wrapped to this many characters.
+WIDTH = 78
 _REGISTRY: dict[str, Checker] = {}
 _T = TypeVar("_T")
 
@@ -43,7 +46,11 @@ class CheckResult:
 
     def __str__(self) -> str:
         mark = paint("✔", "green", bold=True) if self.passed else paint("✘", "red", bold=True)
-        return f"{mark} {self.exercise_id}: {self.message}"
+        # Wrap long feedback here, at the source, so it reads well in a notebook, in a
+        # terminal and on the built page without sideways scrolling.
+        lines = f"{self.exercise_id}: {self.message}".splitlines()
+        wrapped = [textwrap.fill(line, WIDTH, subsequent_indent="  ", break_on_hyphens=False) for line in lines]
+        return f"{mark} " + "\n".join(wrapped)
 
 
 def exercise(exercise_id: str) -> Callable[[Checker], Checker]:
