@@ -38,7 +38,9 @@ def test_kind_of_called_instead_of_passed() -> None:
 TRUTH = {
     "function()": False,
     "generator()": False,
+    "async_function": False,
     "async_function()": True,
+    "asyncio.sleep(0)": True,
     "async_generator()": False,
     "anext(async_generator())": True,
 }
@@ -50,13 +52,13 @@ def test_awaitable_predictions_right() -> None:
 
 def test_awaitable_predictions_unanswered_reveal_nothing() -> None:
     result = evaluate("ch01-awaitable", dict.fromkeys(TRUTH))
-    assert not result.passed and "5 of 5 left" in result.message
+    assert not result.passed and "7 of 7 left" in result.message
 
 
 def test_awaitable_predictions_name_the_wrong_ones() -> None:
     guess = dict(TRUTH, **{"async_generator()": True})
     result = evaluate("ch01-awaitable", guess)
-    assert not result.passed and "1 of 5" in result.message and "async_generator()" in result.message
+    assert not result.passed and "1 of 7" in result.message and "async_generator()" in result.message
 
 
 def test_awaitable_predictions_need_all_keys() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 from collections.abc import Callable
 from typing import Any
@@ -59,9 +60,11 @@ def check_awaitable_predictions(predictions: dict[str, bool]) -> str:
     actual_makers: dict[str, Callable[[], object]] = {
         "function()": lambda: _plain(1),
         "generator()": lambda: _gen(1),
+        "async_function": lambda: _coro,
         "async_function()": lambda: _coro(1),
         "async_generator()": lambda: _agen(1),
         "anext(async_generator())": lambda: anext(_agen(1)),
+        "asyncio.sleep(0)": lambda: asyncio.sleep(0),
     }
     if not isinstance(predictions, dict) or set(predictions) != set(actual_makers):
         raise Wrong(f"answer with a dict whose keys are exactly {sorted(actual_makers)}")
@@ -80,7 +83,7 @@ def check_awaitable_predictions(predictions: dict[str, bool]) -> str:
     if wrong:
         raise Wrong(f"{len(wrong)} of {len(predictions)} predictions are wrong: {', '.join(wrong)}. "
                     "Try inspect.isawaitable() on each (and close() what you create).")
-    return "all five predictions right."
+    return f"all {len(predictions)} predictions right."
 
 
 @exercise("ch01-basket-total")
