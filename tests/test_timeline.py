@@ -125,7 +125,7 @@ def test_figure_has_one_row_per_task(clock: FakeClock) -> None:
     ax = fig.axes[0]
     assert [label.get_text() for label in ax.get_yticklabels()] == ["a", "b"]
     assert ax.get_xlim()[1] >= 1.0
-    assert ax.get_title(loc="right") == "demo"
+    assert ax.get_title() == "demo"
     assert tl.png().startswith(b"\x89PNG")
 
 
@@ -176,3 +176,17 @@ def test_rejects_bad_seconds(clock: FakeClock, seconds: object, error: type[Exce
 def test_figure_rejects_bad_arguments(clock: FakeClock, title: object, until: object, error: type[Exception]) -> None:
     with pytest.raises(error):
         Timeline(clock=clock).figure(title, until)  # type: ignore[arg-type]
+
+
+def test_tasks_keep_the_order_they_started_in(clock: FakeClock) -> None:
+    tl = Timeline(clock=clock)
+    first = tl.waiting("first")
+    second = tl.waiting("second")
+    first.__enter__()
+    second.__enter__()
+    clock.t += 0.1
+    second.__exit__(None, None, None)  # "second" finishes first...
+    clock.t += 0.1
+    first.__exit__(None, None, None)
+    assert tl.tasks == ["first", "second"]  # ...but is listed in starting order
+    assert [s.task for s in tl.spans] == ["first", "second"]

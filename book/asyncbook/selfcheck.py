@@ -27,7 +27,7 @@ __all__ = ["Wrong", "CheckResult", "exercise", "evaluate", "check", "run_in_fres
 
 Checker = Callable[[Any], str]
 #: Feedback lines are wrapped to this many characters.
-WIDTH = 78
+WIDTH = 72
 _REGISTRY: dict[str, Checker] = {}
 _T = TypeVar("_T")
 

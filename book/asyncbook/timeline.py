@@ -67,6 +67,7 @@ class Timeline:
         self._start = clock()
         self._spans: list[Span] = []
         self._lines: list[str] = []
+        self._first_seen: dict[str, None] = {}  # task names in order of first appearance
         self._palette = Palette()
         self._decimals = max(0, -math.floor(math.log10(self.resolution) + 1e-9))
 
@@ -91,6 +92,7 @@ class Timeline:
         self._check_task(task)
         if not isinstance(message, str):
             raise TypeError(f"the message must be a str, got {type(message).__name__}")
+        self._first_seen.setdefault(task, None)
         line = f"{self._fmt(self.now()):>5}s  {self._palette.paint(task, task.ljust(8))}  {message}"
         self._lines.append(line)
         if self._echo:
@@ -111,6 +113,7 @@ class Timeline:
     @contextmanager
     def _span(self, task: str, state: State) -> Iterator[None]:
         self._check_task(task)
+        self._first_seen.setdefault(task, None)
         start = self.now()
         try:
             yield
@@ -145,8 +148,14 @@ class Timeline:
 
     @property
     def tasks(self) -> list[str]:
-        """Task names in order of their first recorded span."""
-        return list(dict.fromkeys(s.task for s in sorted(self._spans, key=lambda s: s.start)))
+        """Names of the tasks that have spans, in the order they first appeared.
+
+        "Appeared" means their first :meth:`say` or the *start* of their first span, so
+        tasks that start together keep the order in which they started, whichever
+        finishes first.
+        """
+        with_spans = {s.task for s in self._spans}
+        return [task for task in self._first_seen if task in with_spans]
 
     @property
     def lines(self) -> list[str]:
@@ -183,7 +192,7 @@ class Timeline:
         from matplotlib.ticker import MultipleLocator
 
         tasks = self.tasks
-        fig = Figure(figsize=(7, 0.55 * max(len(tasks), 1) + 1.1), dpi=100)
+        fig = Figure(figsize=(7, 0.55 * max(len(tasks), 1) + 1.5), dpi=100)
         ax = fig.add_subplot()
         colours = {"run": "#d62728", "wait": "#9ecae1"}
         for row, task in enumerate(tasks):
@@ -197,12 +206,12 @@ class Timeline:
         ax.xaxis.set_major_locator(MultipleLocator(self.resolution * max(1, round(ax.get_xlim()[1] / self.resolution / 12))))
         ax.set_xlabel("seconds since start")
         ax.grid(axis="x", linestyle=":", linewidth=0.6)
-        ax.legend(handles=[Patch(facecolor=colours["run"], edgecolor="black", label="running (holds the loop)"),
-                           Patch(facecolor=colours["wait"], edgecolor="black", hatch="//", label="waiting")],
-                  loc="lower left", bbox_to_anchor=(0, 1.0), ncol=2, frameon=False, fontsize="small")
         if title:
-            ax.set_title(title, loc="right", fontsize="medium")
-        fig.tight_layout()
+            ax.set_title(title, fontsize="medium")
+        fig.legend(handles=[Patch(facecolor=colours["run"], edgecolor="black", label="running (holds the loop)"),
+                            Patch(facecolor=colours["wait"], edgecolor="black", hatch="//", label="waiting")],
+                   loc="lower center", ncol=2, frameon=False, fontsize="small")
+        fig.tight_layout(rect=(0, 0.09, 1, 1))  # leave the bottom strip to the legend
         return fig
 
     def png(self, title: str = "", until: float | None = None) -> bytes:

@@ -1,0 +1,50 @@
+"""Run a function in a worker thread, so it can start (and close) an event loop of its own.
+
+A notebook cell runs inside the kernel's event loop. There, ``asyncio.run`` and
+``asyncio.Runner.run`` refuse to start ("cannot be called from a running event
+loop"), and anything the kernel's loop does later (such as finishing an abandoned
+async generator) happens at a moment the notebook does not control. A worker
+thread has no event loop, so code in it can create one, run it, and *close* it,
+exactly as a script's ``asyncio.run`` would. Chapters use this to show what
+happens when a loop starts and shuts down, with the same result on every run.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+__all__ = ["run_in_worker"]
+
+_T = TypeVar("_T")
+
+
+def run_in_worker(function: Callable[..., _T], *args: Any, timeout: float = 10.0) -> _T:
+    """Call ``function(*args)`` in a new thread, wait for it, and return its result.
+
+    An exception raised by *function* is re-raised here. If it has not finished
+    after *timeout* seconds, :class:`TimeoutError` is raised; the thread is a
+    daemon thread, so a hung function cannot keep the interpreter from exiting.
+    """
+    if not callable(function):
+        raise TypeError("pass the function itself and its arguments separately, "
+                        f"e.g. run_in_worker(main, 3), not its result ({type(function).__name__})")
+    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout <= 0:
+        raise ValueError(f"timeout must be a positive number of seconds, got {timeout!r}")
+    outcome: dict[str, Any] = {}
+
+    def target() -> None:
+        try:
+            outcome["result"] = function(*args)
+        except BaseException as error:  # re-raised in the caller's thread
+            outcome["error"] = error
+
+    thread = threading.Thread(target=target, name="asyncbook-worker", daemon=True)
+    thread.start()
+    thread.join(timeout)
+    if thread.is_alive():
+        raise TimeoutError(f"{getattr(function, '__name__', 'the function')} was still running after {timeout} s")
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["result"]
