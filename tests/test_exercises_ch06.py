@@ -126,6 +126,7 @@ def test_await_profile_async_dunder_is_refused() -> None:
 
     result = evaluate("ch06-await-profile", Profile)
     assert not result.passed and "__await__() returned a coroutine" in result.message
+    assert "self.load().__await__()" not in result.message  # a hint, not the answer
 
 
 def test_await_profile_missing_dunder() -> None:

@@ -141,6 +141,6 @@ def test_long_feedback_is_wrapped_with_indented_continuation(monkeypatch) -> Non
     monkeypatch.setenv("NO_COLOR", "1")
     text = str(CheckResult("x", False, "word " * 40 + "\n  Python also warned: something"))
     lines = text.splitlines()
-    assert len(lines) > 2 and all(len(line) <= 80 for line in lines)
+    assert len(lines) > 2 and all(len(line) <= selfcheck.WIDTH for line in lines)
     assert all(line.startswith("  ") for line in lines[1:])
     assert lines[-1] == "  Python also warned: something"

@@ -11,7 +11,6 @@ not crash the notebook.
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
 import gc
 import importlib
 import pkgutil
@@ -22,14 +21,18 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from .colour import paint
+from .loopthread import run_in_worker
 
 __all__ = ["Wrong", "CheckResult", "exercise", "evaluate", "check", "run_in_fresh_loop", "exercise_ids"]
 
 Checker = Callable[[Any], str]
-#: Feedback lines are wrapped to this many characters.
-WIDTH = 72
+#: Feedback lines, the ✔/✘ mark included, are wrapped to this many characters.
+WIDTH = 72  # fits the output box of the built page at common window sizes
 _REGISTRY: dict[str, Checker] = {}
 _T = TypeVar("_T")
+#: Seconds a fresh loop gets beyond its timeout to cancel the awaitable and close,
+#: before run_in_fresh_loop stops waiting for a loop that the reader's code blocks.
+_BLOCKED_LOOP_GRACE = 5.0
 
 
 class Wrong(Exception):
@@ -48,8 +51,10 @@ class CheckResult:
         mark = paint("✔", "green", bold=True) if self.passed else paint("✘", "red", bold=True)
         # Wrap long feedback here, at the source, so it reads well in a notebook, in a
         # terminal and on the built page without sideways scrolling.
+        # The first line starts with the mark and a space, so it is wrapped 2 narrower.
         lines = f"{self.exercise_id}: {self.message}".splitlines()
-        wrapped = [textwrap.fill(line, WIDTH, subsequent_indent="  ", break_on_hyphens=False) for line in lines]
+        wrapped = [textwrap.fill(line, WIDTH - 2 if i == 0 else WIDTH, subsequent_indent="  ",
+                                 break_on_hyphens=False) for i, line in enumerate(lines)]
         return f"{mark} " + "\n".join(wrapped)
 
 
@@ -117,7 +122,15 @@ def run_in_fresh_loop(make_awaitable: Callable[[], Awaitable[_T]], timeout: floa
 
     Checkers are plain functions, but a notebook cell already runs inside an
     event loop, where :func:`asyncio.run` refuses to start a second one. A
-    worker thread has no loop, so it can run the reader's coroutine there.
+    worker thread has no loop, so it can run the reader's coroutine there. The
+    thread comes from :func:`asyncbook.loopthread.run_in_worker`, the helper that
+    chapters use to run a script's ``asyncio.run`` from a notebook.
+
+    After *timeout* seconds the awaitable is cancelled (:func:`asyncio.wait_for`)
+    and :class:`TimeoutError` is raised. Code that blocks the loop itself (a
+    ``time.sleep``, a loop without ``await``) cannot be cancelled; the worker gets
+    a few seconds more, then :class:`TimeoutError` is raised anyway rather than
+    hanging the notebook.
     """
     if not callable(make_awaitable):
         raise TypeError("pass a function that creates the awaitable, e.g. lambda: collect(items), not the awaitable itself")
@@ -127,5 +140,7 @@ def run_in_fresh_loop(make_awaitable: Callable[[], Awaitable[_T]], timeout: floa
     async def main() -> _T:
         return await asyncio.wait_for(make_awaitable(), timeout)
 
-    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(asyncio.run, main()).result()
+    def the_event_loop() -> _T:  # named for run_in_worker's TimeoutError message
+        return asyncio.run(main())
+
+    return run_in_worker(the_event_loop, timeout=timeout + _BLOCKED_LOOP_GRACE)

@@ -64,7 +64,7 @@ def check_await_profile(profile_cls: Any) -> str:
     if inspect.iscoroutinefunction(dunder):
         raise Wrong("__await__ is `async def`, so it returns a coroutine and `await Profile('ann')` raises "
                     "TypeError: __await__() returned a coroutine. Make it a plain `def` that returns an "
-                    "iterator: `return self.load().__await__()`.")
+                    "iterator, the way Countdown.__await__ hands over to its coroutine method run().")
     profile = profile_cls("ann")
     if not inspect.isawaitable(profile):
         raise Wrong("inspect.isawaitable(Profile('ann')) is False: define `def __await__(self)` in the class.")

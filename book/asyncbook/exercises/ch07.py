@@ -157,8 +157,7 @@ def check_broadcast(broadcast: Any) -> str:
     opens, sends, closes = log[:3], log[3:6], log[6:]
     if log[:3] == ["open a", "send a: hi", "close a"]:
         raise Wrong(f"broadcast opened, used and closed one replica at a time (log: {log}). Open them all "
-                    "first with `await stack.enter_async_context(open_replica(name))` on an AsyncExitStack, "
-                    "then send.")
+                    "first, entering each on one AsyncExitStack, then send.")
     if (opens != ["open a", "open b", "open c"] or sorted(sends) != [f"send {n}: hi" for n in names]
             or closes != ["close c", "close b", "close a"]):
         raise Wrong(f"the log was {log}; expected the three opens (a, b, c), then the three sends, then the "
