@@ -65,6 +65,32 @@ def test_countdown_with_async_aiter_is_refused() -> None:
     failed_with("ch05-countdown-class", NotesStyle, "__aiter__ is an `async def`", "def __aiter__(self): return self")
 
 
+def test_countdown_starter_reports_the_async_aiter_first() -> None:
+    # The chapter's starter has two bugs: async __aiter__ and StopIteration. The first
+    # message is about __aiter__; once that is fixed, the second bug gets its own message.
+    class Starter:
+        def __init__(self, n):
+            self.n = n
+
+        async def __aiter__(self):
+            return self
+
+        async def __anext__(self):
+            if self.n <= 0:
+                raise StopIteration
+            self.n -= 1
+            return self.n + 1
+
+    failed_with("ch05-countdown-class", Starter, "__aiter__ is an `async def`")
+
+    class HalfFixed(Starter):
+        def __aiter__(self):
+            return self
+
+    failed_with("ch05-countdown-class", HalfFixed, "coroutine raised StopIteration",
+                "StopAsyncIteration, not StopIteration")
+
+
 def test_countdown_instance_instead_of_class() -> None:
     failed_with("ch05-countdown-class", Countdown(3), "pass the class itself")
 

@@ -67,6 +67,46 @@ def test_times_out_instead_of_hanging() -> None:
         release.set()
 
 
+def test_timeout_none_waits_as_long_as_it_takes() -> None:
+    release = threading.Event()
+
+    def wait_for_release() -> str:
+        # Finishes only once the main thread has seen it running and let it go.
+        assert release.wait(10), "never released"
+        return "released"
+
+    def release_soon() -> None:
+        release.set()
+
+    starter = threading.Timer(0.05, release_soon)
+    starter.start()
+    try:
+        assert run_in_worker(wait_for_release, timeout=None) == "released"
+    finally:
+        starter.cancel()
+
+
+def test_selfcheck_runs_fresh_loops_through_run_in_worker(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The two helpers share one way of running code in a thread: run_in_fresh_loop is
+    # run_in_worker(asyncio.run, ...), waiting as long as wait_for lets the awaitable run.
+    from asyncbook import selfcheck
+
+    calls: list[tuple[object, object]] = []
+
+    def spy(function, *args, timeout=10.0):
+        calls.append((function, timeout))
+        return run_in_worker(function, *args, timeout=timeout)
+
+    monkeypatch.setattr(selfcheck, "run_in_worker", spy)
+
+    async def answer() -> int:
+        await asyncio.sleep(0)
+        return 42
+
+    assert selfcheck.run_in_fresh_loop(answer) == 42
+    assert calls == [(asyncio.run, None)]
+
+
 def test_rejects_a_result_instead_of_a_function() -> None:
     with pytest.raises(TypeError, match="pass the function itself"):
         run_in_worker(3)  # type: ignore[arg-type]

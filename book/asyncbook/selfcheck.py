@@ -30,9 +30,6 @@ Checker = Callable[[Any], str]
 WIDTH = 72  # fits the output box of the built page at common window sizes
 _REGISTRY: dict[str, Checker] = {}
 _T = TypeVar("_T")
-#: Seconds a fresh loop gets beyond its timeout to cancel the awaitable and close,
-#: before run_in_fresh_loop stops waiting for a loop that the reader's code blocks.
-_BLOCKED_LOOP_GRACE = 5.0
 
 
 class Wrong(Exception):
@@ -127,10 +124,7 @@ def run_in_fresh_loop(make_awaitable: Callable[[], Awaitable[_T]], timeout: floa
     chapters use to run a script's ``asyncio.run`` from a notebook.
 
     After *timeout* seconds the awaitable is cancelled (:func:`asyncio.wait_for`)
-    and :class:`TimeoutError` is raised. Code that blocks the loop itself (a
-    ``time.sleep``, a loop without ``await``) cannot be cancelled; the worker gets
-    a few seconds more, then :class:`TimeoutError` is raised anyway rather than
-    hanging the notebook.
+    and :class:`TimeoutError` is raised.
     """
     if not callable(make_awaitable):
         raise TypeError("pass a function that creates the awaitable, e.g. lambda: collect(items), not the awaitable itself")
@@ -140,7 +134,6 @@ def run_in_fresh_loop(make_awaitable: Callable[[], Awaitable[_T]], timeout: floa
     async def main() -> _T:
         return await asyncio.wait_for(make_awaitable(), timeout)
 
-    def the_event_loop() -> _T:  # named for run_in_worker's TimeoutError message
-        return asyncio.run(main())
-
-    return run_in_worker(the_event_loop, timeout=timeout + _BLOCKED_LOOP_GRACE)
+    # wait_for enforces the timeout inside the loop, so the thread is waited for as long
+    # as it takes (timeout=None): the loop always ends soon after the awaitable does.
+    return run_in_worker(asyncio.run, main(), timeout=None)

@@ -7,8 +7,8 @@ and what was sent back in, and repeats until the coroutine returns. The
 :class:`Trace` it returns prints as a numbered list of those steps, so you can
 *see* where a coroutine suspends and what it receives.
 
-:func:`drive` is the ``run()`` of the source notes, fixed. That ``run()`` sent
-once and gave up: it returned ``None`` as soon as the coroutine suspended.
+:func:`drive` is the one-send ``run()`` of many tutorials, fixed. That ``run()``
+sends once and gives up: it returns ``None`` as soon as the coroutine suspends.
 
 Three promises make :func:`drive` safe to use in a notebook:
 
