@@ -1,0 +1,137 @@
+"""Checkers for chapter 3, *The event loop: from scratch to asyncio*.
+
+None of them measures how long anything took: they compare the *order* of what
+happened (the toy loop's trace, which callbacks ran) and whether calls overlapped
+(a barrier that opens only when every call is running at the same time).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from ..selfcheck import Wrong, exercise, run_in_fresh_loop
+from ..toyloop import ToyLoop, toy_sleep
+
+# How long the to_thread checker's fake fetches wait for each other before concluding
+# that they do not overlap. Only a wrong answer ever waits this long; tests shorten it.
+OVERLAP_TIMEOUT = 5.0
+
+
+# -- ch03-trace-order ------------------------------------------------------------------
+async def _cook(dish: str, *steps: float) -> str:
+    for seconds in steps:
+        await toy_sleep(seconds)
+    return dish
+
+
+def kitchen_trace() -> list[str]:
+    """The task names of the exercise's kitchen, in the order the toy loop runs them."""
+    kitchen = ToyLoop()
+    kitchen.spawn(_cook("soup", 0.2, 0.1), "soup")
+    kitchen.spawn(_cook("salad", 0.1, 0.2), "salad")
+    kitchen.spawn(_cook("tea", 0.3), "tea")
+    kitchen.run()
+    return [event.task for event in kitchen.trace]
+
+
+@exercise("ch03-trace-order")
+def check_trace_order(predicted: list[str]) -> str:
+    truth = kitchen_trace()
+    if not isinstance(predicted, list) or not all(isinstance(name, str) for name in predicted):
+        raise Wrong("answer with a list of task names, such as ['soup', 'salad', ...]")
+    unknown = sorted(set(predicted) - set(truth))
+    if unknown:
+        raise Wrong(f"there is no task called {', '.join(map(repr, unknown))}: the tasks are 'soup', 'salad' and 'tea'.")
+    if len(predicted) != len(truth):
+        raise Wrong(f"the loop runs {len(truth)} steps in all (one per await toy_sleep, plus one that returns), "
+                    f"and your list has {len(predicted)}. Count each task's steps: soup 3, salad 3, tea 2.")
+    for step, (guess, actual) in enumerate(zip(predicted, truth), start=1):
+        if guess != actual:
+            raise Wrong(f"steps 1 to {step - 1} are right; step {step} is {actual!r}, not {guess!r}. "
+                        "Hint: write down each task's wake-up time; when two wake at the same time, "
+                        "the one that fell asleep first runs first.")
+    return "all 8 steps in order, ties at 0.3 s included (first asleep, first awake)."
+
+
+# -- ch03-race -------------------------------------------------------------------------
+@exercise("ch03-race")
+def check_race(race: Callable[[list[tuple[float, Any]]], Any]) -> str:
+    if not inspect.iscoroutinefunction(race):
+        raise Wrong("race must be an `async def` function, so that it can `await` the future.")
+
+    async def probe(entries: list[tuple[float, Any]]) -> tuple[Any, list[str]]:
+        loop = asyncio.get_running_loop()
+        errors: list[str] = []
+
+        def record(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+            exc = context.get("exception")
+            errors.append(f"{type(exc).__name__}: {exc}" if exc else context["message"])
+
+        loop.set_exception_handler(record)
+        value = await race(entries)
+        # Let every timer the answer started go off, so a failing late callback shows up.
+        # The loop runs timers in deadline order, and ours is due after all of them.
+        await asyncio.sleep(max(delay for delay, _ in entries) + 0.02)
+        return value, errors
+
+    cases = [
+        ([(0.03, "slow"), (0.01, "fast"), (0.02, "middle")], "fast"),
+        ([(0.01, "first"), (0.02, "second")], "first"),
+        ([(0.01, "alone")], "alone"),
+    ]
+    for entries, expected in cases:
+        value, errors = run_in_fresh_loop(lambda: probe(entries))
+        if value != expected:
+            raise Wrong(f"race({entries}) returned {value!r}; expected {expected!r}, the value with the shortest delay.")
+        if errors:
+            raise Wrong(f"race({entries}) returned the right value, but afterwards a later callback failed with "
+                        f"{errors[0]}. A future takes one result: the second set_result() raises. "
+                        "Set the result only if not fut.done().")
+    return "the shortest delay wins, and the later callbacks leave the finished future alone."
+
+
+# -- ch03-to-thread --------------------------------------------------------------------
+@exercise("ch03-to-thread")
+def check_fetch_all(fetch_all: Callable[[Callable[[str], str], list[str]], Any]) -> str:
+    if not inspect.iscoroutinefunction(fetch_all):
+        raise Wrong("fetch_all must stay an `async def` function.")
+    names = ["ada", "bob", "cy"]
+    barrier = threading.Barrier(len(names))
+    seen: list[str] = []   # for each call: "loop thread", "together" or "alone"
+    loop_thread: list[int] = []
+
+    def fake_fetch(name: str) -> str:
+        """Stands for a blocking call. Returns at once if run on the loop's thread; in a
+        worker thread, waits until all calls are running at the same time."""
+        if threading.get_ident() in loop_thread:
+            seen.append("loop thread")
+        else:
+            try:
+                barrier.wait(OVERLAP_TIMEOUT)
+                seen.append("together")
+            except threading.BrokenBarrierError:
+                seen.append("alone")
+        return name.upper()
+
+    async def probe() -> Any:
+        loop_thread.append(threading.get_ident())
+        return await fetch_all(fake_fetch, list(names))
+
+    result = run_in_fresh_loop(probe, timeout=OVERLAP_TIMEOUT * len(names) + 5)
+    if "loop thread" in seen:
+        raise Wrong("fetch ran in the event loop's own thread: while it blocks, the loop and every other "
+                    "task are stuck. Hand each call to a worker thread with await asyncio.to_thread(fetch, name).")
+    if len(seen) != len(names):
+        raise Wrong(f"fetch was called {len(seen)} times for {len(names)} names: call it once per name.")
+    if "alone" in seen:
+        raise Wrong("the calls ran in worker threads, but one after another: each await finished before the "
+                    "next call started. Start them all, then wait for all of them: "
+                    "asyncio.gather(*(asyncio.to_thread(fetch, name) for name in names)).")
+    expected = [name.upper() for name in names]
+    if result != expected:
+        raise Wrong(f"fetch_all(fetch, {names}) returned {result!r}; expected {expected!r}, in the names' order.")
+    return "all three calls ran at the same time in worker threads, and the loop stayed free."

@@ -1,0 +1,170 @@
+"""The chapter 3 checkers accept right answers and explain wrong ones."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import pytest
+
+from asyncbook.exercises import ch03
+from asyncbook.selfcheck import evaluate
+
+RIGHT_ORDER = ["soup", "salad", "tea", "salad", "soup", "tea", "salad", "soup"]
+
+
+# -- ch03-trace-order ------------------------------------------------------------------
+def test_kitchen_trace_is_what_the_notebook_promises() -> None:
+    assert ch03.kitchen_trace() == RIGHT_ORDER
+
+
+def test_trace_order_right() -> None:
+    assert evaluate("ch03-trace-order", list(RIGHT_ORDER)).passed
+
+
+def test_trace_order_spawn_order_for_ties_fails_at_the_first_tie() -> None:
+    guess = ["soup", "salad", "tea", "salad", "soup", "soup", "salad", "tea"]
+    result = evaluate("ch03-trace-order", guess)
+    assert not result.passed
+    assert "steps 1 to 5 are right; step 6 is 'tea', not 'soup'" in result.message
+    assert "fell asleep first" in result.message
+
+
+def test_trace_order_too_short() -> None:
+    result = evaluate("ch03-trace-order", ["soup", "salad", "tea"])
+    assert not result.passed and "8 steps" in result.message and "has 3" in result.message
+
+
+def test_trace_order_unknown_name_and_wrong_type() -> None:
+    result = evaluate("ch03-trace-order", ["soup", "coffee"])
+    assert not result.passed and "no task called 'coffee'" in result.message
+    result = evaluate("ch03-trace-order", "soup salad tea")
+    assert not result.passed and "list of task names" in result.message
+
+
+# -- ch03-race -------------------------------------------------------------------------
+async def right_race(entries):
+    loop = asyncio.get_running_loop()
+    fut = loop.create_future()
+
+    def settle(value):
+        if not fut.done():
+            fut.set_result(value)
+
+    for delay, value in entries:
+        loop.call_later(delay, settle, value)
+    return await fut
+
+
+async def unguarded_race(entries):
+    loop = asyncio.get_running_loop()
+    fut = loop.create_future()
+    for delay, value in entries:
+        loop.call_later(delay, fut.set_result, value)
+    return await fut
+
+
+async def last_value_race(entries):
+    await asyncio.sleep(max(d for d, _ in entries))
+    return entries[-1][1]
+
+
+def test_race_right_answer_passes() -> None:
+    result = evaluate("ch03-race", right_race)
+    assert result.passed, result.message
+
+
+def test_race_without_done_guard_is_caught_by_the_late_callback() -> None:
+    result = evaluate("ch03-race", unguarded_race)
+    assert not result.passed
+    assert "InvalidStateError" in result.message and "not fut.done()" in result.message
+
+
+def test_race_wrong_value() -> None:
+    result = evaluate("ch03-race", last_value_race)
+    assert not result.passed and "expected 'fast'" in result.message
+
+
+def test_race_must_be_async() -> None:
+    result = evaluate("ch03-race", lambda entries: "fast")
+    assert not result.passed and "async def" in result.message
+
+
+def test_race_not_answered() -> None:
+    async def race(entries):
+        raise NotImplementedError
+
+    assert "not answered yet" in evaluate("ch03-race", race).message
+
+
+# -- ch03-to-thread --------------------------------------------------------------------
+@pytest.fixture(autouse=True)
+def short_overlap_timeout(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Only wrong answers wait for the timeout; keep the tests of them quick."""
+    monkeypatch.setattr(ch03, "OVERLAP_TIMEOUT", 0.3)
+
+
+async def right_fetch_all(fetch, names):
+    return await asyncio.gather(*(asyncio.to_thread(fetch, name) for name in names))
+
+
+async def blocking_fetch_all(fetch, names):
+    return [fetch(name) for name in names]
+
+
+async def one_by_one_fetch_all(fetch, names):
+    return [await asyncio.to_thread(fetch, name) for name in names]
+
+
+async def reversed_fetch_all(fetch, names):
+    results = await asyncio.gather(*(asyncio.to_thread(fetch, name) for name in names))
+    return results[::-1]
+
+
+def test_to_thread_right_answer_passes() -> None:
+    result = evaluate("ch03-to-thread", right_fetch_all)
+    assert result.passed, result.message
+
+
+def test_to_thread_right_answer_passes_with_the_real_timeout(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(ch03, "OVERLAP_TIMEOUT", 5.0)
+    assert evaluate("ch03-to-thread", right_fetch_all).passed
+
+
+def test_to_thread_calling_fetch_directly_blocks_the_loop() -> None:
+    result = evaluate("ch03-to-thread", blocking_fetch_all)
+    assert not result.passed and "event loop's own thread" in result.message and "to_thread" in result.message
+
+
+def test_to_thread_one_after_another_does_not_overlap() -> None:
+    result = evaluate("ch03-to-thread", one_by_one_fetch_all)
+    assert not result.passed and "one after another" in result.message and "gather" in result.message
+
+
+def test_to_thread_results_in_the_wrong_order() -> None:
+    result = evaluate("ch03-to-thread", reversed_fetch_all)
+    assert not result.passed and "in the names' order" in result.message
+
+
+def test_to_thread_must_be_async() -> None:
+    result = evaluate("ch03-to-thread", lambda fetch, names: [fetch(n) for n in names])
+    assert not result.passed and "async def" in result.message
+
+
+def test_to_thread_wrong_number_of_calls() -> None:
+    async def skips_one(fetch, names):
+        return await asyncio.gather(*(asyncio.to_thread(fetch, name) for name in names[:2]))
+
+    result = evaluate("ch03-to-thread", skips_one)
+    assert not result.passed
+    # Two calls cannot open a three-party barrier: they wait alone, and the count is reported.
+    assert "called 2 times for 3 names" in result.message
+
+
+def test_to_thread_with_threads_a_real_blocking_call_is_fine() -> None:
+    """The notebook's slow_fetch (time.sleep) works with the right answer."""
+    def slow_fetch(name: str) -> str:
+        time.sleep(0.01)
+        return name.upper()
+
+    assert asyncio.run(right_fetch_all(slow_fetch, ["ada", "bob"])) == ["ADA", "BOB"]
