@@ -2,9 +2,19 @@
 
 Each module has one job, so a chapter imports only what it teaches with:
 
-- :mod:`asyncbook.colour` decides whether to colour output and paints text.
-- :mod:`asyncbook.introspect` tabulates what ``inspect`` says about objects.
-- :mod:`asyncbook.selfcheck` runs the exercises' self-checks.
+- :mod:`asyncbook.colour`: decide whether to colour output, and paint text (termcolor).
+- :mod:`asyncbook.introspect`: tabulate what ``inspect`` says about objects (chapter 1).
+- :mod:`asyncbook.selfcheck`: run the exercises' self-checks; checkers live in
+  :mod:`asyncbook.exercises`, one module per chapter.
+- :mod:`asyncbook.stepper`: drive a coroutine by hand and record each step (chapter 2).
+- :mod:`asyncbook.toyloop`: a toy event loop with a virtual clock (chapter 3).
+- :mod:`asyncbook.scripts`: run a small program as a real script and capture its output.
+- :mod:`asyncbook.loopthread`: run code in a worker thread that may start its own loop.
+- :mod:`asyncbook.timeline`: record when tasks run and wait; log, table and chart.
+- :mod:`asyncbook.jobs`: simulated jobs that wait, succeed or fail (chapter 4).
+- :mod:`asyncbook.errors`: print exceptions and exception groups without frame lines.
+- :mod:`asyncbook.potatoes`: the potato shop of chapter 5.
+- :mod:`asyncbook.pool`: an in-memory connection pool for ``async with`` (chapter 7).
 
 The notebooks import this package from their own folder (``book/``); the
 tests import it through ``pythonpath = ["book"]`` in ``pyproject.toml``.
