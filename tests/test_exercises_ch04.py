@@ -10,18 +10,12 @@ import asyncio
 import pytest
 
 from asyncbook.selfcheck import evaluate
+from checking import failed_with
 
 
 @pytest.fixture(autouse=True)
 def no_colour(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("NO_COLOR", "1")
-
-
-def failed_with(exercise_id: str, answer: object, *fragments: str) -> None:
-    result = evaluate(exercise_id, answer)
-    assert not result.passed, result.message
-    for fragment in fragments:
-        assert fragment in result.message, result.message
 
 
 # -- ch04-fetch-all ---------------------------------------------------------------------------

@@ -8,19 +8,12 @@ from collections.abc import AsyncIterator
 import pytest
 
 from asyncbook.selfcheck import evaluate
+from checking import failed_with
 
 
 @pytest.fixture(autouse=True)
 def no_colour(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("NO_COLOR", "1")
-
-
-def failed_with(exercise_id: str, answer: object, *words: str) -> str:
-    result = evaluate(exercise_id, answer)
-    assert not result.passed, result.message
-    for word in words:
-        assert word in result.message, result.message
-    return result.message
 
 
 # -- ch05-countdown-class ------------------------------------------------------------
