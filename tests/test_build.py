@@ -1,40 +1,15 @@
 """The book builds from scratch with warnings as errors, and contains just the pages in _toc.yml.
 
-This is the build readers get: `jupyter-book build . -W --keep-going --all` from the top level.
-`--all` re-reads every page, because Sphinx repeats a page's warnings only when it re-reads it.
+This is the build readers get: `jupyter-book build . -W --keep-going --all` from the top level,
+run once per session by the `build_log` fixture in conftest.py (test_links.py and
+test_browser.py check the same build).
 """
 
 from __future__ import annotations
 
-import os
-import pathlib
 import re
-import subprocess
-import sys
 
-import pytest
-
-ROOT = pathlib.Path(__file__).resolve().parent.parent
-HTML = ROOT / "_build" / "html"
-
-
-def toc_files() -> list[str]:
-    """The page paths listed in _toc.yml (root and chapters), without suffix."""
-    text = (ROOT / "_toc.yml").read_text(encoding="utf-8")
-    return re.findall(r"^\s*(?:root|- file):\s*(\S+)\s*$", text, flags=re.M)
-
-
-@pytest.fixture(scope="module")
-def build_log() -> str:
-    jupyter_book = pathlib.Path(sys.executable).with_name("jupyter-book")
-    env = dict(os.environ, NO_COLOR="1")
-    result = subprocess.run(
-        [str(jupyter_book), "build", ".", "-W", "--keep-going", "--all"],
-        cwd=ROOT, capture_output=True, text=True, env=env, timeout=600,
-    )
-    log = result.stdout + result.stderr
-    assert result.returncode == 0, f"the book build failed:\n{log[-6000:]}"
-    return log
+from conftest import HTML, ROOT, toc_files
 
 
 def test_build_has_no_warnings(build_log: str) -> None:

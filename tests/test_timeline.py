@@ -190,3 +190,20 @@ def test_tasks_keep_the_order_they_started_in(clock: FakeClock) -> None:
     first.__exit__(None, None, None)
     assert tl.tasks == ["first", "second"]  # ...but is listed in starting order
     assert [s.task for s in tl.spans] == ["first", "second"]
+
+
+def test_lateness_does_not_add_up(clock: FakeClock) -> None:
+    tl = Timeline(clock=clock)
+    readings = []
+    for _ in range(6):
+        clock.t += 0.2 + 0.05  # every wake-up is 50 ms late
+        readings.append(tl.now())
+    assert readings == [0.2, 0.4, 0.6, 0.8, 1.0, 1.2]
+
+
+def test_concurrent_readings_after_a_late_one_stay_on_the_tick(clock: FakeClock) -> None:
+    tl = Timeline(clock=clock)
+    clock.t += 0.23  # the first of two tasks that both slept 0.2 wakes 30 ms late...
+    first = tl.now()
+    clock.t += 0.001  # ...and the second right after it
+    assert (first, tl.now()) == (0.2, 0.2)

@@ -11,8 +11,10 @@ milliseconds and, on a busy machine, arrive late (an event loop never wakes a sl
 early). So every timestamp is snapped to a grid of ``resolution`` seconds (0.1 s by
 default), with the snapping point shifted so that anything up to 75 % of a step late
 still lands on the intended tick: 0.2049 and 0.27 both read 0.2, while 0.175 reads 0.2
-too (a quarter step early is tolerated). Waits in the book are multiples of the
-resolution, so the printed schedule is the intended one whenever the machine keeps up.
+too (a quarter step early is tolerated). Each late reading also moves the clock's zero
+by its lateness, so that small delays do not pile up over a long demo. Waits in the book
+are multiples of the resolution, so the printed schedule is the intended one whenever the
+machine keeps up.
 """
 
 from __future__ import annotations
@@ -73,9 +75,18 @@ class Timeline:
 
     # -- the clock ---------------------------------------------------------------
     def now(self) -> float:
-        """Seconds since the timeline was created, snapped to the grid (see module docstring)."""
-        steps = math.floor((self._clock() - self._start) / self.resolution + 0.25)
-        return round(max(steps, 0) * self.resolution, 6)
+        """Seconds since the timeline was created, snapped to the grid (see module docstring).
+
+        A reading that arrives late re-anchors the clock by its lateness, so lateness
+        does not add up: six sleeps of 0.2 s that each wake 30 ms late read 0.2, 0.4, ...,
+        1.2, not 1.2 + 0.18. (If the loop is late, it is late for every task alike.)
+        """
+        elapsed = self._clock() - self._start
+        steps = max(math.floor(elapsed / self.resolution + 0.25), 0)
+        tick = steps * self.resolution
+        if elapsed > tick:
+            self._start += elapsed - tick
+        return round(tick, 6)
 
     def _fmt(self, seconds: float) -> str:
         return f"{seconds:.{self._decimals}f}"

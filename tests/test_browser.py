@@ -1,0 +1,323 @@
+"""The built book, as a reader's browser shows it.
+
+Headless Chromium (Debian's `chromium` package, /usr/bin/chromium) is driven with Playwright
+for Python; Playwright never downloads a browser of its own here (`playwright install` is not
+run anywhere). The session's build, `_build/html`, is served over 127.0.0.1 by a server this
+module starts and stops. One browser, launched once, loads every page of _toc.yml once (a few
+at a time), each in a fresh browser context (a first-time reader: empty storage), and keeps
+what it saw for the tests below, which then only assert. Each page must:
+
+- load with no JavaScript console error, no uncaught exception, no failed request or HTTP
+  error, and no request to anywhere but the local server (the book makes no external requests);
+- show coloured task logs in colour: every span the ANSI lexer gives a foreground colour has
+  a computed colour different from its output block's text colour, and a page whose notebook
+  prints colour codes has such spans; no raw escape codes in the text (visible or folded);
+- hide each exercise solution until its toggle is clicked, and show it after;
+- load every image, each with alt text.
+
+The search page must find TaskGroup and link to the chapter that teaches it, and a screenshot
+of one chapter page is saved under _build/screenshots/ on every run, for a person to look at.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import http.server
+import os
+import pathlib
+import re
+import threading
+from dataclasses import dataclass, field
+
+import pytest
+from playwright.async_api import Browser, Page, async_playwright, expect
+
+from conftest import ROOT, source_facts, toc_files
+
+CHROMIUM = pathlib.Path(os.environ.get("ASYNCBOOK_CHROMIUM", "/usr/bin/chromium"))
+CHROMIUM_ARGS = [
+    "--no-sandbox",                   # CI runs as root, in containers
+    "--disable-gpu",
+    "--disable-dev-shm-usage",        # containers have a small /dev/shm
+    "--no-first-run",
+    # Chromium's own background traffic (updates, sync, safe browsing) is not the book's:
+    # off, so that every request the test sees comes from the page.
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-default-apps",
+    # Belt and braces: no host name resolves but the local server, even on a machine with
+    # internet, so a page that reaches out fails here as it would for an offline reader.
+    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
+]
+SCREENSHOT_DIR = ROOT / "_build" / "screenshots"
+
+# Chapter 4 (book/04_tasks) teaches TaskGroup: the search for it must lead there.
+TASKGROUP_PAGE = "book/04_tasks"
+
+# A colour escape code left as text: the ESC character itself, or its visible remains such as
+# "[31m" / "[1;32m" / "[0m" (but not a repr that spells the escape out, like '\x1b[0m').
+RAW_ESCAPE = re.compile(r"\x1b|(?<!\\x1b)(?<!\\033)(?<!\\u001b)(?<!\\e)\[(?:\d{1,3};)*\d{1,3}m")
+
+# Facts gathered in the page once it has loaded. A span of the ANSI lexer carries classes like
+# "-Color -Color-Bold -Color-Bold-Red"; it has a foreground colour when its longest class names
+# a colour that is not a background ("BG...") or a style (Bold, Faint).
+PAGE_FACTS_JS = """() => {
+  const article = document.querySelector('article') || document.querySelector('main') || document.body;
+  const coloured = [];
+  for (const span of article.querySelectorAll('span[class*="-Color"]')) {
+    const longest = [...span.classList].filter(c => c.startsWith('-Color')).sort((a, b) => b.length - a.length)[0] || '';
+    const parts = longest.split('-').slice(2);
+    if (!parts.some(p => p && !p.startsWith('BG') && p !== 'Bold' && p !== 'Faint')) continue;
+    const block = span.closest('pre') || span.parentElement;
+    coloured.push({cls: longest, text: span.textContent.slice(0, 30),
+                   colour: getComputedStyle(span).color, base: getComputedStyle(block).color});
+  }
+  const images = [...document.querySelectorAll('img')].map(img => ({
+    src: img.getAttribute('src'), alt: (img.getAttribute('alt') || '').trim(),
+    loaded: img.complete && img.naturalWidth > 0, inArticle: article.contains(img)}));
+  return {coloured, images, visibleText: document.body.innerText, articleText: article.textContent,
+          solutions: document.querySelectorAll('.solution').length};
+}"""
+
+
+PARALLEL_PAGES = 2   # pages loaded at once (one per core: rendering keeps a core busy)
+
+
+@dataclass
+class Visit:
+    """What one page load showed."""
+
+    path: str
+    problems: list[str] = field(default_factory=list)      # console errors, failed requests
+    outside: list[str] = field(default_factory=list)       # requests not to the local server
+    facts: dict = field(default_factory=dict, repr=False)
+    solutions: list[str] = field(default_factory=list)     # what went wrong with solution toggles
+    text_after_unfolding: str = field(default="", repr=False)
+    error: str = ""                                        # the visit itself failed (a timeout, ...)
+
+
+@dataclass
+class Search:
+    """What the search for TaskGroup showed."""
+
+    visit: Visit
+    result_pages: list[str] = field(default_factory=list)  # result links, as pages without .html
+    opened: str = ""                                       # URL reached by clicking the chapter's result
+    opened_mentions_taskgroup: bool = False
+
+
+class QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@pytest.fixture(scope="module")
+def site(html_dir: pathlib.Path):
+    """The built book served on 127.0.0.1 (a free port), for the duration of this module."""
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(QuietHandler, directory=str(html_dir)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/"
+    server.shutdown()
+    server.server_close()
+    thread.join(timeout=10)
+
+
+async def open_page(browser: Browser, site: str, visit: Visit) -> Page:
+    """A page in a fresh context (empty storage: a first-time reader) that records what goes wrong."""
+    context = await browser.new_context(viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(15_000)
+    page = await context.new_page()
+
+    def on_console(message) -> None:
+        if message.type == "error":
+            visit.problems.append(f"console error: {message.text} ({message.location.get('url', '')})")
+
+    def on_request(request) -> None:
+        if not request.url.startswith(site) and not request.url.startswith("data:"):
+            visit.outside.append(request.url)
+
+    def on_failed(request) -> None:
+        visit.problems.append(f"request failed: {request.url} ({request.failure})")
+
+    def on_response(response) -> None:
+        if response.status >= 400:
+            visit.problems.append(f"HTTP {response.status}: {response.url}")
+
+    page.on("console", on_console)
+    page.on("pageerror", lambda error: visit.problems.append(f"uncaught exception: {error}"))
+    page.on("request", on_request)
+    page.on("requestfailed", on_failed)
+    page.on("response", on_response)
+    return page
+
+
+async def check_solutions(page: Page, visit: Visit) -> None:
+    """Each solution: folded (content hidden) at first, shown once its toggle is clicked."""
+    solutions = page.locator(".solution")
+    for i in range(await solutions.count()):
+        solution = solutions.nth(i)
+        name = await solution.get_attribute("id") or f"solution {i + 1}"
+        content = solution.locator(":scope > :not(.admonition-title)")
+        if await content.count() == 0:
+            visit.solutions.append(f"{name}: has no content")
+            continue
+        if any([await content.nth(j).is_visible() for j in range(await content.count())]):
+            visit.solutions.append(f"{name}: visible before its toggle was clicked")
+            continue
+        toggle = solution.locator(":scope > .admonition-title button.toggle-button")
+        if await toggle.count() != 1:
+            visit.solutions.append(f"{name}: no toggle button in its title")
+            continue
+        await toggle.click()
+        try:
+            await expect(content.first).to_be_visible(timeout=5_000)
+        except AssertionError:
+            visit.solutions.append(f"{name}: still hidden after its toggle was clicked")
+
+
+async def visit_page(browser: Browser, site: str, page_name: str, screenshot: pathlib.Path | None) -> Visit:
+    visit = Visit(f"{page_name}.html")
+    page = await open_page(browser, site, visit)
+    try:
+        # "load": the page and everything it links (scripts, styles, images, fonts) have arrived.
+        # The book's scripts fetch nothing later; a late error would still be caught below,
+        # until the context closes.
+        await page.goto(site + visit.path, wait_until="load")
+        visit.facts = await page.evaluate(PAGE_FACTS_JS)
+        if screenshot is not None:
+            await page.screenshot(path=str(screenshot), full_page=True)
+        await check_solutions(page, visit)
+        visit.text_after_unfolding = await page.evaluate("() => document.body.innerText")
+    except Exception as error:  # reported by every test of the page, not lost in a traceback
+        visit.error = f"{type(error).__name__}: {error}"
+    finally:
+        await page.context.close()
+    return visit
+
+
+async def search_taskgroup(browser: Browser, site: str) -> Search:
+    search = Search(Visit("search.html?q=TaskGroup"))
+    page = await open_page(browser, site, search.visit)
+    try:
+        await page.goto(site + search.visit.path, wait_until="load")
+        await page.wait_for_function(
+            "() => (document.querySelector('#search-results') || {}).textContent?.includes('Search finished')")
+        results = page.locator("#search-results ul.search li > a")
+        hrefs = [await results.nth(i).get_attribute("href") or "" for i in range(await results.count())]
+        search.result_pages = [re.sub(r"\.html([?#].*)?$", "", href) for href in hrefs]
+        if TASKGROUP_PAGE in search.result_pages:
+            await results.nth(search.result_pages.index(TASKGROUP_PAGE)).click()
+            await page.wait_for_url(re.compile(re.escape(f"/{TASKGROUP_PAGE}.html")))
+            search.opened = page.url
+            search.opened_mentions_taskgroup = "TaskGroup" in await page.locator("article").inner_text()
+    except Exception as error:
+        search.visit.error = f"{type(error).__name__}: {error}"
+    finally:
+        await page.context.close()
+    return search
+
+
+async def look_at_the_book(site: str, pages: list[str], screenshot_of: str) -> tuple[dict[str, Visit], Search]:
+    """Visit every page (a few at a time) and search, in one headless Debian Chromium."""
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+        try:
+            limit = asyncio.Semaphore(PARALLEL_PAGES)
+
+            async def one(page_name: str) -> Visit:
+                async with limit:
+                    shot = screenshot_path(page_name) if page_name == screenshot_of else None
+                    return await visit_page(browser, site, page_name, shot)
+
+            *visits, search = await asyncio.gather(*(one(name) for name in pages), search_taskgroup(browser, site))
+        finally:
+            await browser.close()
+    return dict(zip(pages, visits)), search
+
+
+def first_chapter() -> str:
+    pages = toc_files()
+    return pages[1] if len(pages) > 1 else pages[0]
+
+
+def screenshot_path(page_name: str) -> pathlib.Path:
+    return SCREENSHOT_DIR / f"{pathlib.PurePosixPath(page_name).name}.png"
+
+
+@pytest.fixture(scope="module")
+def book_in_browser(site: str) -> tuple[dict[str, Visit], Search]:
+    """Everything the browser showed, gathered once for all the tests below."""
+    if not CHROMIUM.is_file():
+        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (apt-get install chromium; bash .ci/run does it)")
+    SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
+    for old in SCREENSHOT_DIR.glob("*.png"):   # the screenshot must be this run's
+        old.unlink()
+    return asyncio.run(look_at_the_book(site, toc_files(), first_chapter()))
+
+
+@pytest.fixture()
+def visit(toc_page: str, book_in_browser) -> Visit:
+    visit = book_in_browser[0][toc_page]
+    assert not visit.error, f"loading {visit.path} failed: {visit.error}"
+    return visit
+
+
+def test_page_loads_cleanly(visit: Visit) -> None:
+    assert visit.problems == [], "\n".join(visit.problems)
+    assert visit.outside == [], "the page makes requests outside the book:\n" + "\n".join(visit.outside)
+
+
+def test_coloured_logs_are_in_colour(toc_page: str, visit: Visit) -> None:
+    coloured = visit.facts["coloured"]
+    if source_facts(toc_page).coloured_output:
+        assert coloured, "the notebook prints colour codes but the page shows no coloured text"
+    uncoloured = [span for span in coloured if span["colour"] == span["base"]]
+    assert uncoloured == [], f"coloured spans shown in the plain text colour: {uncoloured[:5]}"
+
+
+def test_no_raw_escape_codes_in_the_text(visit: Visit) -> None:
+    for label, text in (("visible text", visit.facts["visibleText"]),
+                        ("text with solutions unfolded", visit.text_after_unfolding),
+                        ("article text, folded parts included", visit.facts["articleText"])):
+        raw = [text[max(0, m.start() - 30):m.end() + 10] for m in RAW_ESCAPE.finditer(text)]
+        assert raw == [], f"raw escape codes in the {label}: {raw[:5]}"
+
+
+def test_solutions_are_hidden_until_their_toggle_is_clicked(toc_page: str, visit: Visit) -> None:
+    expected = source_facts(toc_page).solutions
+    assert visit.facts["solutions"] == expected, f"the notebook has {expected} solution(s), the page shows {visit.facts['solutions']}"
+    assert visit.solutions == [], "\n".join(visit.solutions)
+
+
+def test_images_load_and_have_alt_text(toc_page: str, visit: Visit) -> None:
+    images = visit.facts["images"]
+    expected = source_facts(toc_page).images
+    in_article = [img for img in images if img["inArticle"]]
+    assert len(in_article) >= expected, f"the source has {expected} image(s), the page shows {len(in_article)}"
+    assert [img["src"] for img in images if not img["loaded"]] == [], "images that did not load"
+    # Without alt text in the cell's metadata (mystnb.image.alt), Sphinx writes the file's path as
+    # the alt: that is no description, so it counts as missing.
+    no_alt = [img["src"] for img in images
+              if not img["alt"] or img["alt"] == img["src"] or re.search(r"\.(png|jpe?g|gif|svg|webp)$", img["alt"], re.I)]
+    assert no_alt == [], "images without alt text (give the cell mystnb: image: alt: ...)"
+
+
+def test_search_finds_taskgroup_and_links_to_its_chapter(book_in_browser) -> None:
+    assert TASKGROUP_PAGE in toc_files(), f"{TASKGROUP_PAGE}, the chapter that teaches TaskGroup, is not in _toc.yml yet"
+    search = book_in_browser[1]
+    assert not search.visit.error, f"the search page failed: {search.visit.error}"
+    assert search.result_pages, "the search for TaskGroup found no page"
+    assert TASKGROUP_PAGE in search.result_pages, f"the search for TaskGroup does not list {TASKGROUP_PAGE}.html: {search.result_pages}"
+    assert search.opened.endswith(f"/{TASKGROUP_PAGE}.html"), f"clicking the result opened {search.opened!r}"
+    assert search.opened_mentions_taskgroup, "the result's page does not mention TaskGroup"
+    assert search.visit.problems == [] and search.visit.outside == [], "\n".join(search.visit.problems + search.visit.outside)
+
+
+def test_a_chapter_screenshot_is_saved(book_in_browser, note) -> None:
+    chapter = first_chapter()
+    shot = screenshot_path(chapter)
+    assert shot.is_file() and shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", f"no screenshot at {shot}"
+    note("screenshot", [f"{chapter} as headless Chromium shows it: {shot.relative_to(ROOT)}"])
