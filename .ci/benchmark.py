@@ -21,7 +21,6 @@ import argparse
 import os
 import pathlib
 import platform
-import re
 import subprocess
 import sys
 import tempfile
@@ -33,27 +32,12 @@ TARGETS = {"suite": 60.0, "clean build": 30.0, "no-op rebuild": 5.0}
 
 
 def toc_notebooks() -> list[pathlib.Path]:
-    import yaml
+    """The notebooks among the pages of _toc.yml, in order (read as the tests read it)."""
+    sys.path.insert(0, str(ROOT / "tests"))
+    from conftest import page_source, toc_files  # one reader of _toc.yml for tests and benchmark
 
-    toc = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))
-    found: list[pathlib.Path] = []
-
-    def walk(node: object) -> None:
-        if isinstance(node, dict):
-            for key in ("root", "file"):
-                if isinstance(node.get(key), str):
-                    path = ROOT / f"{re.sub(r'[.](md|ipynb)$', '', node[key])}.ipynb"
-                    if path.is_file():
-                        found.append(path)
-            for value in node.values():
-                if isinstance(value, (dict, list)):
-                    walk(value)
-        elif isinstance(node, list):
-            for item in node:
-                walk(item)
-
-    walk(toc)
-    return found
+    sources = (page_source(page) for page in toc_files())
+    return [path for path in sources if path.suffix == ".ipynb"]
 
 
 def timed(command: list[str], cwd: pathlib.Path) -> tuple[float, subprocess.CompletedProcess]:
