@@ -2,6 +2,7 @@
 
     .venv/bin/python .ci/benchmark.py            # everything (a few minutes)
     .venv/bin/python .ci/benchmark.py --no-suite # skip the full test suite (the slowest part)
+    .venv/bin/python .ci/benchmark.py --notebooks-twice  # also: the suite with every notebook twice
 
 Prints, on the machine it runs on:
 - clean build: README's build command (`jupyter-book build . -W`) into an empty folder;
@@ -11,6 +12,9 @@ Prints, on the machine it runs on:
   all its cells, the waits it intends (`metadata.asyncbook.intended_wait_seconds`: the sleeps
   that really elapse, concurrent ones counted once), their ratio, and the budget
   1.3 x waits + start-up + 1 s that start-up + run should stay within.
+- with --notebooks-twice: the full test suite on a temporary copy of the repository in which
+  every chapter notebook exists twice (book/NN_name.ipynb and book/again/NN_name.ipynb), to see
+  whether the suite's schedule still fits its target when the book has twice the chapters.
 The targets (suite <= 60 s, clean build <= 30 s, no-op rebuild <= 5 s, each notebook within its
 budget) are printed beside the figures for comparison; nothing here fails because of them.
 """
@@ -21,6 +25,7 @@ import argparse
 import os
 import pathlib
 import platform
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -64,14 +69,39 @@ def bench_build() -> None:
         print(f"no-op rebuild          {noop:7.1f} s   ({against(noop, TARGETS['no-op rebuild'])}){status}")
 
 
-def bench_suite() -> None:
-    seconds, result = timed([str(BIN / "python"), "-m", "pytest"], ROOT)
+def bench_suite(root: pathlib.Path = ROOT, label: str = "full test suite") -> None:
+    seconds, result = timed([str(BIN / "python"), "-m", "pytest"], root)
     lines = [line for line in (result.stdout + result.stderr).splitlines() if line.strip()]
     summary = lines[-1].strip("= ") if lines else "(no output)"
-    print(f"full test suite        {seconds:7.1f} s   ({against(seconds, TARGETS['suite'])}); pytest: {summary}")
+    print(f"{label:22} {seconds:7.1f} s   ({against(seconds, TARGETS['suite'])}); pytest: {summary}")
     for line in lines:
         if line.startswith(("FAILED ", "ERROR ")):
             print(f"  {line}")
+
+
+def bench_suite_with_notebooks_twice() -> None:
+    """The suite on a copy of the repository (as git sees it) with a second copy of every notebook."""
+    listed = subprocess.run(["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"],
+                            cwd=ROOT, capture_output=True, text=True, check=True).stdout.split("\0")
+    with tempfile.TemporaryDirectory(prefix="asyncbook-twice-") as folder:
+        copy = pathlib.Path(folder) / "book-copy"
+        for name in filter(None, listed):
+            source = ROOT / name
+            if source.is_file():
+                (copy / name).parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(source, copy / name)
+        (copy / ".venv").symlink_to(BIN.parent)
+        # The second copies go to book/again/ (with the helper package linked in, since a kernel
+        # runs in its notebook's folder): nbval collects them there, while the build and the
+        # checks of the table of contents, which look at book/ itself, are left unchanged.
+        notebooks = sorted((copy / "book").glob("[0-9]*.ipynb"))
+        again = copy / "book" / "again"
+        again.mkdir()
+        (again / "asyncbook").symlink_to(copy / "book" / "asyncbook")
+        for path in notebooks:
+            shutil.copy2(path, again / path.name)
+        print(f"  (a copy of the repository with {2 * len(notebooks)} chapter notebooks instead of {len(notebooks)})")
+        bench_suite(copy, "suite, notebooks x 2")
 
 
 def bench_notebook(path: pathlib.Path) -> None:
@@ -104,6 +134,8 @@ def bench_notebook(path: pathlib.Path) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--no-suite", action="store_true", help="do not time the full test suite")
+    parser.add_argument("--notebooks-twice", action="store_true",
+                        help="also time the suite with every chapter notebook collected twice")
     args = parser.parse_args()
     print(f"== benchmark on {os.cpu_count()} cores, Python {platform.python_version()}, {platform.platform()}")
     print("== build (README's build command, into a temporary folder)")
@@ -117,6 +149,9 @@ def main() -> None:
     if not args.no_suite:
         print("== full test suite (README's test command; it builds the book into _build/ again)")
         bench_suite()
+    if args.notebooks_twice:
+        print("== full test suite with every notebook twice (a temporary copy of the repository)")
+        bench_suite_with_notebooks_twice()
 
 
 if __name__ == "__main__":

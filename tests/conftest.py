@@ -112,6 +112,7 @@ def _build() -> tuple[int, str]:
     result = subprocess.run(
         [str(jupyter_book), "build", ".", "-W", "--keep-going", "--all"],
         cwd=ROOT, capture_output=True, text=True, env=env, timeout=600,
+        preexec_fn=lower_priority,   # background work: the notebooks' kernels come first
     )
     return result.returncode, result.stdout + result.stderr
 
@@ -165,27 +166,73 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
             _NOTES[heading] = lines
 
 
-# Run in order, on one worker, never beside each other: the notebooks, whose committed outputs
-# include task timelines on a quantised clock that a busy CPU can push a step late, and the
-# tests of the built book, whose build and browser keep a core busy. The unit tests (which
-# assert no timings) share the other worker. See pytest_xdist_make_scheduler below.
-ONE_WORKER_FILES = ("tests/test_build.py", "tests/test_links.py", "tests/test_browser.py")
+# How the suite spreads over its xdist workers (pyproject.toml sets -n and --dist loadfile).
+#
+# Units of work: the three files that check the built book (build, links, browser) form one
+# unit, run in that order on one worker, since they share one build and one browser; every
+# notebook is a unit of its own; every other test file is a unit. A worker asks for its next
+# unit when it is nearly done with the last one, so the units are queued longest first: the
+# built book, then the notebooks (most intended waits first), then the unit tests. Notebooks
+# mostly wait (their sleeps are the lesson), so several run side by side at little CPU cost.
+#
+# What must not happen is a notebook's quantised timeline reading a step late because the CPU
+# was busy elsewhere (see asyncbook/timeline.py). The CPU-hungry work, the book build and
+# Chromium, therefore runs at a lower priority (`nice`, BACKGROUND_NICENESS): when a notebook's
+# task wakes up, the kernel scheduler gives it the core first. Nothing else in the suite keeps a
+# core busy for long.
+BUILT_BOOK_FILES = ("tests/test_build.py", "tests/test_links.py", "tests/test_browser.py")
+BUILT_BOOK_UNIT = "built-book"
+BACKGROUND_NICENESS = 10
+
+
+def lower_priority() -> None:
+    """Give the calling process less CPU than the notebooks' kernels (for subprocess preexec_fn)."""
+    os.nice(BACKGROUND_NICENESS)
+
+
+def work_unit(nodeid: str) -> str:
+    """The unit of work a test belongs to: the built-book unit, or its file."""
+    path = nodeid.split("::", 1)[0]
+    return BUILT_BOOK_UNIT if path in BUILT_BOOK_FILES else path
+
+
+def _intended_waits(path: pathlib.Path) -> float:
+    try:
+        waits = json.loads(path.read_text(encoding="utf-8"))["metadata"]["asyncbook"]["intended_wait_seconds"]
+        return float(waits)
+    except (OSError, ValueError, KeyError, TypeError):
+        return 0.0
+
+
+def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Queue the units longest first (see above); within a unit, tests keep their order.
+
+    Every worker collects and sorts the same way, so xdist sees one order. Under -n 0 the same
+    order holds: the built book first, then the notebooks, then the unit tests.
+    """
+    def rank(item: pytest.Item) -> tuple:
+        unit = work_unit(item.nodeid)
+        if unit == BUILT_BOOK_UNIT:
+            return (0, BUILT_BOOK_FILES.index(item.nodeid.split("::", 1)[0]), 0.0, "")
+        if unit.endswith(".ipynb"):
+            return (1, 0, -_intended_waits(ROOT / unit), unit)
+        return (2, 0, 0.0, unit)
+
+    items.sort(key=rank)   # stable: the order inside each unit is the collection order
 
 
 @pytest.hookimpl(optionalhook=True)
 def pytest_xdist_make_scheduler(config: pytest.Config, log):
-    """With `--dist loadfile` (pyproject.toml), schedule by file, except ONE_WORKER_FILES and
-    the notebooks, which form one unit that one worker runs in collection order."""
+    """With `--dist loadfile` (pyproject.toml), hand out the work units above in the order above."""
     if config.getvalue("dist") != "loadfile":
         return None
     from xdist.scheduler import LoadScopeScheduling
 
+    config.option.loadscopereorder = False   # keep our order, not "most tests first"
+
     class BookScheduling(LoadScopeScheduling):
         def _split_scope(self, nodeid: str) -> str:
-            path = nodeid.split("::", 1)[0]
-            if path.endswith(".ipynb") or path in ONE_WORKER_FILES:
-                return "notebooks-and-built-book"
-            return path
+            return work_unit(nodeid)
 
     return BookScheduling(config, log)
 
