@@ -7,7 +7,7 @@ red and is listed at the end.
 
 The book is built once per run (the `build_log` fixture), into `_build/html`, exactly
 as readers build it; test_build.py, test_links.py and test_browser.py all check that
-one build, from whichever of the two xdist workers they run on. Tests that take a
+one build, on the one xdist worker that runs them (see the scheduling notes below). Tests that take a
 `toc_page` argument run once for each page of _toc.yml, in table-of-contents order.
 """
 
@@ -122,7 +122,7 @@ def build_log(tmp_path_factory: pytest.TempPathFactory) -> str:
     """Build the book once for the whole run, as readers do; return the build's output.
 
     `--all` re-reads every page, because Sphinx repeats a page's warnings only when it re-reads it.
-    The suite runs on two xdist workers (pyproject.toml); the first one to need the build makes
+    The suite runs on several xdist workers (pyproject.toml); the first one to need the build makes
     it, under a lock, and the other reads its result, so _build/ is written once and by one.
     """
     if not os.environ.get("PYTEST_XDIST_WORKER"):
@@ -176,10 +176,10 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
 # mostly wait (their sleeps are the lesson), so several run side by side at little CPU cost.
 #
 # What must not happen is a notebook's quantised timeline reading a step late because the CPU
-# was busy elsewhere (see asyncbook/timeline.py). The CPU-hungry work, the book build and
-# Chromium, therefore runs at a lower priority (`nice`, BACKGROUND_NICENESS): when a notebook's
-# task wakes up, the kernel scheduler gives it the core first. Nothing else in the suite keeps a
-# core busy for long.
+# was busy elsewhere (see asyncbook/timeline.py). Everything else therefore runs at a lower
+# priority (`nice`, BACKGROUND_NICENESS): the book build and Chromium, which keep a core busy,
+# and the unit tests (see pytest_runtest_setup). When a notebook's task wakes up, the kernel
+# scheduler gives it a core first.
 BUILT_BOOK_FILES = ("tests/test_build.py", "tests/test_links.py", "tests/test_browser.py")
 BUILT_BOOK_UNIT = "built-book"
 BACKGROUND_NICENESS = 10
@@ -219,6 +219,24 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
         return (2, 0, 0.0, unit)
 
     items.sort(key=rank)   # stable: the order inside each unit is the collection order
+
+
+_lowered = False
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """A worker that reaches the unit tests lowers its own priority for the rest of the run.
+
+    Units are queued notebooks before unit tests, so by the time any worker takes a unit-test
+    file, every notebook has been handed out: the priority of a process that will still run a
+    notebook is never lowered. (The built-book worker is not lowered as a whole: its tests start
+    the build and Chromium at a lower priority, and it may take a notebook next.)
+    """
+    global _lowered
+    unit = work_unit(item.nodeid)
+    if not _lowered and unit != BUILT_BOOK_UNIT and not unit.endswith(".ipynb"):
+        lower_priority()
+        _lowered = True
 
 
 @pytest.hookimpl(optionalhook=True)
