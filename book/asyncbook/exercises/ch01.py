@@ -36,6 +36,13 @@ class _Shop:
 
 @exercise("ch01-kind-of")
 def check_kind_of(kind_of: Callable[[Any], str]) -> str:
+    # Where the facts this exercise needs are taught (chapter 1 unless stated):
+    # - the four kinds, and that `async def` and `yield` decide them: "The four kinds",
+    #   "One `yield` anywhere decides the kind";
+    # - inspect.isgeneratorfunction / iscoroutinefunction / isasyncgenfunction, and that
+    #   inspect.isfunction says yes to all four: "Telling the kinds apart";
+    # - the predicates accept bound methods (isfunction does not), a lambda is a plain
+    #   function: "Telling the kinds apart" (the `Shop` table).
     if not callable(kind_of):
         raise Wrong("pass the function itself: check('ch01-kind-of', kind_of), without calling it")
     cases = {
@@ -57,6 +64,13 @@ def check_kind_of(kind_of: Callable[[Any], str]) -> str:
 
 @exercise("ch01-awaitable")
 def check_awaitable_predictions(predictions: dict[str, bool]) -> str:
+    # Where the facts this exercise needs are taught (chapter 1):
+    # - what each kind of call returns: "The four kinds" (table);
+    # - a coroutine is awaitable, a generator, an async generator and a function are not;
+    #   `anext(agen)` is: "Running the bodies", "Telling the kinds apart" (the isawaitable row,
+    #   with the function `async_function` as its first column);
+    # - asyncio.sleep is a coroutine function, so asyncio.sleep(0) is a coroutine:
+    #   "`await` inside a coroutine".
     actual_makers: dict[str, Callable[[], object]] = {
         "function()": lambda: _plain(1),
         "generator()": lambda: _gen(1),
@@ -88,6 +102,11 @@ def check_awaitable_predictions(predictions: dict[str, bool]) -> str:
 
 @exercise("ch01-basket-total")
 def check_basket_total(basket_total: Callable[[list[str]], Any]) -> str:
+    # Where the facts this exercise needs are taught (chapter 1):
+    # - a call without `await` gives a coroutine, not its result, and `+` fails on it:
+    #   "Pitfalls" > "Forgetting `await`";
+    # - `await` inside `async def` gives the coroutine's return value, and binds tighter
+    #   than `+`: "`await` inside a coroutine", "Forgetting `await`".
     if not inspect.iscoroutinefunction(basket_total):
         raise Wrong("basket_total must stay an `async def` function.")
     total = run_in_fresh_loop(lambda: basket_total(["apple", "pear", "apple"]))
@@ -101,6 +120,10 @@ def check_basket_total(basket_total: Callable[[list[str]], Any]) -> str:
 
 @exercise("ch01-countdown")
 def check_countdown(countdown: Callable[[int], Any]) -> str:
+    # Where the facts this exercise needs are taught (chapter 1):
+    # - `async def` with `yield` makes an async generator function: "The four kinds";
+    # - a generator yields values one at a time from a loop: assumed (the book's readers
+    #   know generators), and shown again in "Running the bodies".
     if not inspect.isasyncgenfunction(countdown):
         raise Wrong("countdown should be an async generator function: `async def` with `yield` in its body.")
 

@@ -21,6 +21,15 @@ from ..stepper import TooManySteps, drive
 
 @exercise("ch02-ticket")
 def check_ticket(ticket_class: type) -> str:
+    # Where the facts this exercise needs are taught (chapter 2 unless stated):
+    # - `await obj` calls `obj.__await__()`, which must return an iterator; a generator method
+    #   is the simplest; its return value becomes the value of the `await`: "Where does a
+    #   coroutine suspend?" (the `Pause` class);
+    # - each `yield` in it is one suspension, and the value yielded reaches the driver:
+    #   "Where does a coroutine suspend?" ("Follow the two values");
+    # - a bare `yield` yields None, which is what asyncio.sleep(0) yields and what asyncio's
+    #   loop accepts: "Generator-based coroutines: `@types.coroutine`";
+    # - drive() counts sends and records yields: "A driver that loops: `drive()`".
     if not isinstance(ticket_class, type):
         raise Wrong("pass the class itself: check('ch02-ticket', Ticket), without calling it")
     try:
@@ -101,6 +110,15 @@ def _call(run_to_completion: Callable[[Any], Any], coro: Any) -> Any:
 
 @exercise("ch02-run-to-completion")
 def check_run_to_completion(run_to_completion: Callable[[Any], Any]) -> str:
+    # Where the facts this exercise needs are taught (chapter 2):
+    # - send(None) starts or resumes a coroutine and returns when it suspends; its return value
+    #   comes as StopIteration.value: "A coroutine is a suspended computation", "Suspending
+    #   half-way";
+    # - one send is not enough when the coroutine suspends: "A one-send `run()`, and when it
+    #   fails";
+    # - an exception raised inside the coroutine comes out of send(): the `no running event
+    #   loop` traceback in "A one-send `run()`, and when it fails", and "`throw()`: an
+    #   exception at the suspension point" (an uncaught exception comes straight back out).
     if not callable(run_to_completion):
         raise Wrong("pass the function itself: check('ch02-run-to-completion', run_to_completion)")
     if inspect.iscoroutinefunction(run_to_completion):
@@ -159,6 +177,14 @@ INTERVIEW_REPLIES = ["Ada", None, 36]
 
 @exercise("ch02-predict-trace")
 def check_predicted_trace(prediction: dict[str, Any]) -> str:
+    # Where the facts this exercise needs are taught (chapter 2):
+    # - a `@types.coroutine` generator yields its value to the driver, and the next send
+    #   becomes the value of its `yield`: "Generator-based coroutines: `@types.coroutine`";
+    # - awaiting a coroutine that never suspends does not suspend: "Where does a coroutine
+    #   suspend?" (outer/inner);
+    # - asyncio.sleep(0) suspends once and yields None: "Suspending half-way", "Generator-based
+    #   coroutines" (its bare `yield`);
+    # - drive()'s send_values, first send None: "A driver that loops: `drive()`".
     if not isinstance(prediction, dict) or set(prediction) != {"yields", "result"}:
         raise Wrong("answer with a dict with exactly two keys: {'yields': [...], 'result': ...}")
     yields, result = prediction["yields"], prediction["result"]

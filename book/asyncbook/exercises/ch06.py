@@ -18,6 +18,14 @@ def _need_class(answer: object, exercise_id: str, name: str) -> type:
 
 @exercise("ch06-team-factory")
 def check_team_factory(team_cls: Any) -> str:
+    # Where the facts this exercise needs are taught (chapter 6 unless stated):
+    # - an `async def __init__` fails with `__init__() should return None, not 'coroutine'`:
+    #   "`__init__` cannot `await`";
+    # - `@classmethod` above `async def`, and calling it gives a coroutine: "Async class methods
+    #   and static methods";
+    # - the factory `create(cls, ...)` that awaits, then returns `cls(...)` so subclasses get
+    #   their own class: "The async factory";
+    # - `await` gives a coroutine's result: chapter 1, "Running the bodies".
     team_cls = _need_class(team_cls, "ch06-team-factory", "Team")
     if inspect.iscoroutinefunction(team_cls.__init__):
         raise Wrong("__init__ is still `async def`, so Team(...) raises TypeError: __init__() should return "
@@ -57,6 +65,13 @@ def check_team_factory(team_cls: Any) -> str:
 
 @exercise("ch06-await-profile")
 def check_await_profile(profile_cls: Any) -> str:
+    # Where the facts this exercise needs are taught (chapter 6 unless stated):
+    # - `__await__` is a plain `def` that returns an iterator; `async def __await__` fails with
+    #   `__await__() returned a coroutine`: "Awaitable instances: `__await__`", "Pitfalls" >
+    #   "`async def __await__`" (and chapter 2, "`__await__` that does not return an iterator");
+    # - `return self.load().__await__()` hands over to a coroutine method, and makes the object
+    #   awaitable more than once: "Awaitable instances: `__await__`" (the second Countdown);
+    # - load() returning self: "No async properties".
     profile_cls = _need_class(profile_cls, "ch06-await-profile", "Profile")
     dunder = getattr(profile_cls, "__await__", None)
     if dunder is None:
@@ -91,6 +106,11 @@ def check_await_profile(profile_cls: Any) -> str:
 
 @exercise("ch06-account")
 def check_account(account_cls: Any) -> str:
+    # Where the facts this exercise needs are taught (chapter 6):
+    # - an async property gives a coroutine on every read: "No async properties";
+    # - the replacement: `async def load(self)` that fetches once (`if self._level is None`)
+    #   and returns self, plus a plain property that raises RuntimeError before loading:
+    #   "No async properties" (the second Profile).
     account_cls = _need_class(account_cls, "ch06-account", "Account")
     prop = inspect.getattr_static(account_cls, "balance", None)
     if isinstance(prop, property) and inspect.iscoroutinefunction(prop.fget):
@@ -176,6 +196,15 @@ _HINT_CLASS = "calling a class creates an instance, not a coroutine: answer Fals
 
 @exercise("ch06-async-callable")
 def check_async_callable(is_async_callable: Any) -> str:
+    # Where the facts this exercise needs are taught (chapter 6 unless stated):
+    # - iscoroutinefunction works on functions, bound methods (chapter 1, "Telling the kinds
+    #   apart") and functools.partial: "What `inspect.iscoroutinefunction` says";
+    # - it says False for an instance with `async def __call__` (on 3.11 to 3.13), and the bound
+    #   method obj.__call__ carries the flag: "What `inspect.iscoroutinefunction` says";
+    # - a class's own `__call__` may be async, but calling the class creates an instance;
+    #   inspect.isclass spots a class: "What `inspect.iscoroutinefunction` says" (the
+    #   `GameClock.__call__` column);
+    # - getattr with a default for objects that have no __call__ (such as 3): plain Python.
     if not callable(is_async_callable):
         raise Wrong("pass the function itself: check('ch06-async-callable', is_async_callable)")
     cases: list[tuple[str, object, bool, str]] = [

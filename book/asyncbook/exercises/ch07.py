@@ -14,6 +14,14 @@ from ..selfcheck import Wrong, exercise, run_in_fresh_loop
 
 @exercise("ch07-announce")
 def check_announce(announce_cls: Any) -> str:
+    # Where the facts this exercise needs are taught (chapter 7 unless stated):
+    # - `async with` calls `async def __aenter__` / `__aexit__`, not __enter__/__exit__:
+    #   "A context manager that can wait", "Pitfalls" > "`with` instead of `async with`";
+    # - what __aenter__ returns is what `as` binds (return self): "What `async with` does";
+    # - __aexit__ gets three Nones on a normal exit, or the exception's type, value and
+    #   traceback (exc_type.__name__ names it): "Exceptions inside the block" (`Talkative`);
+    # - returning nothing (None) lets the exception propagate: "What `async with` does",
+    #   "Exceptions inside the block".
     if not inspect.isclass(announce_cls):
         raise Wrong("pass the class itself: check('ch07-announce', Announce)")
     for name in ("__aenter__", "__aexit__"):
@@ -88,6 +96,15 @@ def _outcome(transaction: Callable[[list[str]], Any], body: str) -> tuple[list[s
 
 @exercise("ch07-transaction")
 def check_transaction(transaction: Any) -> str:
+    # Where the facts this exercise needs are taught (chapter 7 unless stated):
+    # - @asynccontextmanager: code before `yield` on entry, after it on exit; the block's
+    #   exception, and a cancellation, are thrown in at the `yield`:
+    #   "`contextlib.asynccontextmanager`";
+    # - code after a bare `yield` is skipped when the block raises:
+    #   "Pitfalls" > "Forgetting `try`/`finally` around `yield`";
+    # - cancellation raises CancelledError at the await, and it is a BaseException, not an
+    #   Exception: "Cancellation inside `async with`" (and chapter 4, "Cancellation");
+    # - re-raising with a bare `raise`, and try/except/else: plain Python.
     if not callable(transaction):
         raise Wrong("pass the function itself: check('ch07-transaction', transaction)")
     manager = transaction([])
@@ -149,6 +166,12 @@ def _replica_opener(log: list[str], down: frozenset[str] = frozenset()) -> Calla
 
 @exercise("ch07-broadcast")
 def check_broadcast(broadcast: Any) -> str:
+    # Where the facts this exercise needs are taught (chapter 7):
+    # - AsyncExitStack, `await stack.enter_async_context(manager)` returning what `as` would
+    #   bind, exits in reverse order when the stack's block ends: "`AsyncExitStack`: a variable
+    #   number of managers" (hold_all, and the callbacks cell for the order);
+    # - if entering one fails, the ones already entered are exited and the error propagates:
+    #   the same section, and "Pitfalls" > "Holding more than the pool has".
     if not inspect.iscoroutinefunction(broadcast):
         raise Wrong("broadcast should be a coroutine function: `async def broadcast(open_replica, names, message)`.")
     names = ["a", "b", "c"]
@@ -191,6 +214,15 @@ _TABLES = {
 
 @exercise("ch07-total-points")
 def check_total_points(total_points: Any) -> str:
+    # Where the facts this exercise needs are taught (chapter 7 unless stated):
+    # - `async with pool.connection() as conn` and `async for rows in conn.fetch(table)`, with
+    #   `who` optional and two rows per batch by default: "Putting it together: tasks sharing a
+    #   pool";
+    # - one task per table with asyncio.TaskGroup (or gather), and task.result() after the
+    #   block: chapter 4, "`asyncio.TaskGroup`: structured concurrency" and "Waiting for
+    #   several: `asyncio.gather`";
+    # - a pool of size n lends at most n connections, others wait their turn: "Putting it
+    #   together" (the pool's log).
     if not inspect.iscoroutinefunction(total_points):
         raise Wrong("total_points should be a coroutine function: `async def total_points(pool, tables)`.")
     for size in (2, 1):
