@@ -148,7 +148,12 @@ def next_steps(root: pathlib.Path, number: int, files: dict[str, pathlib.Path]) 
         text = neighbour.read_text(encoding="utf-8")
         if int(neighbour.name[:2]) < number and re.search(r"last chapter|closes the book", text, re.IGNORECASE):
             lines.append(f"Chapter {neighbour.name[:2]} ({neighbour.relative_to(root)}) says it is the last chapter: "
-                         "update its text (and re-run it).")
+                         "update its text.")
+    numbers = [n for n, _ in toc_chapters((root / "_toc.yml").read_text(encoding="utf-8"))]
+    if number in numbers and numbers.index(number) + 1 != number:
+        lines.append(f"Note: the book numbers chapters by their place in _toc.yml, so the pages will call this one "
+                     f"chapter {numbers.index(number) + 1} (Exercise {numbers.index(number) + 1}.1, ...), while its "
+                     f"files and check ids say {number:02d}: right only once the chapters before it exist.")
     lines += [
         "Next (README.md, \"Contributing a chapter\"):",
         "  1. replace every TEMPLATE: placeholder in the three files, in JupyterLab for the notebook;",

@@ -9,6 +9,7 @@ which must fail for the three new files (that is what tells a contributor what t
 from __future__ import annotations
 
 import importlib.util
+import json
 import os
 import pathlib
 import shutil
@@ -84,6 +85,11 @@ def small_repo(tmp_path: pathlib.Path) -> pathlib.Path:
     return tmp_path
 
 
+def next_number() -> int:
+    """The number after the highest chapter's: free, and placed at the end of _toc.yml."""
+    return max(int(p.name[:2]) for p in (ROOT / "book").glob("[0-9][0-9]_*.ipynb")) + 1
+
+
 def snapshot(root: pathlib.Path) -> dict[str, str]:
     return {str(p.relative_to(root)): p.read_text(encoding="utf-8") for p in sorted(root.rglob("*")) if p.is_file()}
 
@@ -94,11 +100,11 @@ def snapshot(root: pathlib.Path) -> dict[str, str]:
     (["0", "zero", "Zero"], "must be 1 to 99"),
     (["100", "big", "Big"], "whole number from 1 to 99"),
     (["1x", "odd", "Odd"], "whole number from 1 to 99"),
-    (["13", "My-Topic", "My topic"], "lower-case words joined by underscores"),
-    (["13", "my topic", "My topic"], "lower-case words joined by underscores"),
-    (["13", "_hidden", "Hidden"], "lower-case words joined by underscores"),
-    (["13", "my_topic", ""], "must be one line of text"),
-    (["13", "my_topic", "Two\nlines"], "must be one line of text"),
+    (["98", "My-Topic", "My topic"], "lower-case words joined by underscores"),
+    (["98", "my topic", "My topic"], "lower-case words joined by underscores"),
+    (["98", "_hidden", "Hidden"], "lower-case words joined by underscores"),
+    (["98", "my_topic", ""], "must be one line of text"),
+    (["98", "my_topic", "Two\nlines"], "must be one line of text"),
 ])
 def test_refuses_clearly_and_changes_nothing(small_repo: pathlib.Path, argv: list[str], says: str,
                                              capsys: pytest.CaptureFixture[str]) -> None:
@@ -110,37 +116,47 @@ def test_refuses_clearly_and_changes_nothing(small_repo: pathlib.Path, argv: lis
 
 
 def test_refuses_when_one_of_the_files_exists(small_repo: pathlib.Path, capsys: pytest.CaptureFixture[str]) -> None:
-    (small_repo / "tests" / "test_exercises_ch13.py").write_text("", encoding="utf-8")
-    assert new_chapter.main(["13", "my_topic", "My topic"], root=small_repo) == 2
+    nn = next_number()
+    (small_repo / "tests" / f"test_exercises_ch{nn:02d}.py").write_text("", encoding="utf-8")
+    assert new_chapter.main([str(nn), "my_topic", "My topic"], root=small_repo) == 2
     err = capsys.readouterr().err
-    assert "chapter 13 already exists (tests/test_exercises_ch13.py)" in err and "the next free one is 8" in err, err
+    assert f"chapter {nn:02d} already exists (tests/test_exercises_ch{nn:02d}.py)" in err, err
+    assert f"the next free one is {nn}" in err, err
 
 
 def test_new_chapter_goes_after_the_one_before_it(small_repo: pathlib.Path, capsys: pytest.CaptureFixture[str]) -> None:
+    nn = f"{next_number():02d}"
     before = toc_chapters(small_repo)
-    assert new_chapter.main(["13", "my_topic", "My topic"], root=small_repo) == 0
-    assert toc_chapters(small_repo) == [*before, "book/13_my_topic"]
+    assert new_chapter.main([nn, "my_topic", "My topic"], root=small_repo) == 0
+    assert toc_chapters(small_repo) == [*before, f"book/{nn}_my_topic"]
     # the part layout and the comments of _toc.yml are kept: one line added
     old = (ROOT / "_toc.yml").read_text(encoding="utf-8").splitlines()
     new = (small_repo / "_toc.yml").read_text(encoding="utf-8").splitlines()
-    assert [line for line in new if line not in old] == ["      - file: book/13_my_topic"]
+    assert [line for line in new if line not in old] == [f"      - file: book/{nn}_my_topic"]
     out = capsys.readouterr().out
-    assert "book/13_my_topic.ipynb" in out and "book/asyncbook/exercises/ch13.py" in out
-    assert "tests/test_exercises_ch13.py" in out and "says it is the last chapter" in out
-    checker = (small_repo / "book" / "asyncbook" / "exercises" / "ch13.py").read_text(encoding="utf-8")
-    assert '@exercise("ch13-example")' in checker and "chNN" not in checker and "*My topic*" in checker
+    assert f"book/{nn}_my_topic.ipynb" in out and f"book/asyncbook/exercises/ch{nn}.py" in out
+    assert f"tests/test_exercises_ch{nn}.py" in out
+    checker = (small_repo / "book" / "asyncbook" / "exercises" / f"ch{nn}.py").read_text(encoding="utf-8")
+    assert f'@exercise("ch{nn}-example")' in checker and "chNN" not in checker and "*My topic*" in checker
+
+
+def test_names_a_chapter_that_says_it_is_the_last(small_repo: pathlib.Path, capsys: pytest.CaptureFixture[str]) -> None:
+    last = sorted((small_repo / "book").glob("[0-9][0-9]_*.ipynb"))[-1]
+    last.write_text(json.dumps({"cells": [{"source": ["This is the last chapter."]}]}), encoding="utf-8")
+    assert new_chapter.main([str(next_number()), "my_topic", "My topic"], root=small_repo) == 0
+    assert f"Chapter {last.name[:2]} ({last.relative_to(small_repo)}) says it is the last chapter" in capsys.readouterr().out
 
 
 def test_new_part_is_added_at_the_end(small_repo: pathlib.Path) -> None:
-    assert new_chapter.main(["20", "extras", "Extras", "--new-part", "Beyond asyncio"], root=small_repo) == 0
+    assert new_chapter.main(["90", "extras", "Extras", "--new-part", "Beyond asyncio"], root=small_repo) == 0
     toc = yaml.safe_load((small_repo / "_toc.yml").read_text(encoding="utf-8"))
-    assert toc["parts"][-1] == {"caption": "Beyond asyncio", "numbered": True, "chapters": [{"file": "book/20_extras"}]}
+    assert toc["parts"][-1] == {"caption": "Beyond asyncio", "numbered": True, "chapters": [{"file": "book/90_extras"}]}
 
 
 def test_new_part_comes_after_every_chapter(small_repo: pathlib.Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert new_chapter.main(["20", "extras", "Extras"], root=small_repo) == 0
+    assert new_chapter.main(["90", "extras", "Extras"], root=small_repo) == 0
     before = snapshot(small_repo)
-    assert new_chapter.main(["13", "early", "Early", "--new-part", "Later"], root=small_repo) == 2
+    assert new_chapter.main(["89", "early", "Early", "--new-part", "Later"], root=small_repo) == 2
     assert "pick a higher number or leave out --new-part" in capsys.readouterr().err
     assert snapshot(small_repo) == before
 
