@@ -143,7 +143,8 @@ def test_readme_lists_the_required_parts() -> None:
             continue
         if not line.startswith("- "):
             break
-        listed.append(re.match(r"- `([^`]+)`", line).group(1))
+        item = re.match(r"- `([^`]+)`", line)
+        listed.append(item.group(1) if item else line)
     assert tuple(listed) == REQUIRED_PARTS, "README.md's list of required parts differs from REQUIRED_PARTS"
 
 
