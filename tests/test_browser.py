@@ -88,7 +88,10 @@ PAGE_FACTS_JS = """() => {
 PARALLEL_PAGES = 2   # pages loaded at once (one per core: rendering keeps a core busy)
 
 
-SETTLE_TIMEOUT = 15.0   # seconds a page may keep requests in flight before that is a failure
+# Bounds on waiting, not timing checks: on a loaded machine a page can take many seconds, and only
+# a page that never gets there fails (a broken page fails at once, by its console error or request).
+PAGE_TIMEOUT_MS = 60_000   # any one Playwright action or wait
+SETTLE_TIMEOUT = 30.0      # seconds a page may keep requests in flight before that is a failure
 
 
 @dataclass
@@ -135,7 +138,7 @@ def site(html_dir: pathlib.Path):
 async def open_page(browser: Browser, site: str, visit: Visit) -> Page:
     """A page in a fresh context (empty storage: a first-time reader) that records what goes wrong."""
     context = await browser.new_context(viewport={"width": 1280, "height": 900})
-    context.set_default_timeout(15_000)
+    context.set_default_timeout(PAGE_TIMEOUT_MS)
     page = await context.new_page()
 
     def on_console(message) -> None:
@@ -206,7 +209,7 @@ async def check_solutions(page: Page, visit: Visit) -> None:
             continue
         await toggle.click()
         try:
-            await expect(content.first).to_be_visible(timeout=5_000)
+            await expect(content.first).to_be_visible(timeout=PAGE_TIMEOUT_MS)
         except AssertionError:
             visit.solutions.append(f"{name}: still hidden after its toggle was clicked")
 
