@@ -52,3 +52,8 @@ def test_show_prints_both_streams_and_the_status(capsys: pytest.CaptureFixture[s
 def test_rejects_bad_input(source: object, args: tuple, timeout: object, error: type[Exception]) -> None:
     with pytest.raises(error):
         run_script(source, *args, timeout=timeout)  # type: ignore[arg-type]
+
+
+def test_a_script_can_import_the_book_helpers() -> None:
+    result = run_script("from asyncbook.potatoes import Potato\nprint(Potato.make(2))\n")
+    assert (result.returncode, result.stdout, result.stderr) == (0, "[Potato(#1), Potato(#2)]\n", "")

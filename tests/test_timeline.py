@@ -207,3 +207,58 @@ def test_concurrent_readings_after_a_late_one_stay_on_the_tick(clock: FakeClock)
     first = tl.now()
     clock.t += 0.001  # ...and the second right after it
     assert (first, tl.now()) == (0.2, 0.2)
+
+
+def _hand_driven_sleep(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make Timeline.sleep's asyncio.sleep a bare yield, so a test can step it with send()."""
+    import types
+
+    @types.coroutine
+    def one_yield(seconds: float):  # type: ignore[no-untyped-def]
+        yield
+
+    monkeypatch.setattr(asyncio, "sleep", one_yield)
+
+
+def test_a_timer_on_time_after_a_late_log_line_reads_its_own_tick(clock: FakeClock,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    # Two tasks sleep 0.2 and 0.1 side by side. The short one's log line runs 70 ms late
+    # (a busy machine), which moves the clock's zero; the long one's timer still fires on
+    # time at 0.2. It must read 0.2, not 0.1.
+    _hand_driven_sleep(monkeypatch)
+    tl = Timeline(clock=clock, echo=False)
+    slow, fast = tl.sleep("slow", 0.2), tl.sleep("fast", 0.1)
+    slow.send(None)
+    fast.send(None)
+    clock.t += 0.17
+    with pytest.raises(StopIteration):
+        fast.send(None)
+    tl.say("fast", "done")
+    clock.t += 0.031  # real time 0.201: the slow timer, on time
+    with pytest.raises(StopIteration):
+        slow.send(None)
+    tl.say("slow", "done")
+    assert [line.split("s ")[0].strip() for line in tl.lines] == ["0.1", "0.2"]
+    assert [(s.task, s.start, s.end) for s in tl.spans] == [("slow", 0.0, 0.2), ("fast", 0.0, 0.1)]
+
+
+def test_blocks_in_a_row_end_on_their_intended_ticks(clock: FakeClock, monkeypatch: pytest.MonkeyPatch) -> None:
+    import asyncbook.timeline as timeline
+
+    monkeypatch.setattr(timeline.time, "sleep", lambda seconds: setattr(clock, "t", clock.t + seconds + 0.06))
+    tl = Timeline(clock=clock)
+    for _ in range(4):
+        tl.block("b", 0.1)  # each overshoots by 60 ms
+    assert [(s.start, s.end) for s in tl.spans] == [(0.0, 0.1), (0.1, 0.2), (0.2, 0.3), (0.3, 0.4)]
+
+
+def test_a_sleep_cut_short_ends_when_it_really_ended(clock: FakeClock, monkeypatch: pytest.MonkeyPatch) -> None:
+    _hand_driven_sleep(monkeypatch)
+    tl = Timeline(clock=clock)
+    nap = tl.sleep("nap", 0.3)
+    nap.send(None)
+    clock.t += 0.1  # cancelled after 0.1 s, say
+    with pytest.raises(ValueError):
+        nap.throw(ValueError("cut short"))
+    assert [(s.start, s.end) for s in tl.spans] == [(0.0, 0.1)]
+    assert tl.now() == 0.1

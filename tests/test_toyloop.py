@@ -7,7 +7,7 @@ import inspect
 
 import pytest
 
-from asyncbook.toyloop import Event, ToyLoop, ToySleep, toy_sleep
+from asyncbook.toyloop import Event, ToyFuture, ToyLoop, ToySleep, toy_sleep
 
 
 async def worker(name: str, *naps: float) -> str:
@@ -268,3 +268,60 @@ def test_toy_sleep_returns_a_toysleep() -> None:
 def test_rejects_an_unknown_clock() -> None:
     with pytest.raises(ValueError, match="'virtual' or 'real'"):
         ToyLoop(clock="fast")  # type: ignore[arg-type]
+
+
+def test_a_task_waits_on_a_toy_future_until_another_task_sets_it() -> None:
+    order = ToyFuture()
+
+    async def waiter() -> str:
+        dish = await order
+        return f"served {dish}"
+
+    async def cook() -> None:
+        await toy_sleep(0.2)
+        order.set_result("soup")
+
+    loop = ToyLoop()
+    loop.spawn(waiter(), "waiter")
+    loop.spawn(cook(), "cook")
+    assert loop.run() == {"waiter": "served soup", "cook": None}
+    assert steps(loop) == [(0.0, "waiter", "wait for a future"), (0.0, "cook", "sleep 0.2 s"),
+                           (0.2, "cook", "return None"), (0.2, "waiter", "return 'served soup'")]
+
+
+def test_awaiting_a_done_toy_future_does_not_suspend() -> None:
+    fut = ToyFuture()
+    fut.set_result(7)
+    awaiting = fut.__await__()
+    with pytest.raises(StopIteration) as stop:
+        awaiting.send(None)
+    assert stop.value.value == 7
+    assert repr(fut) == "<ToyFuture result=7>"
+
+
+def test_toy_future_callbacks_result_and_one_result_only() -> None:
+    fut = ToyFuture()
+    assert repr(fut) == "<ToyFuture pending>" and not fut.done()
+    with pytest.raises(RuntimeError, match="no result yet"):
+        fut.result()
+    seen: list[object] = []
+    fut.add_done_callback(lambda f: seen.append(("first", f.result())))
+    fut.set_result("x")
+    fut.add_done_callback(lambda f: seen.append(("late", f.result())))  # called at once
+    assert seen == [("first", "x"), ("late", "x")]
+    with pytest.raises(RuntimeError, match="one result"):
+        fut.set_result("y")
+    with pytest.raises(TypeError, match="needs a function"):
+        fut.add_done_callback("not a function")  # type: ignore[arg-type]
+
+
+def test_a_task_waiting_on_a_future_nobody_sets_is_reported() -> None:
+    never = ToyFuture()
+
+    async def waiter() -> None:
+        await never
+
+    loop = ToyLoop()
+    loop.spawn(waiter(), "waiter")
+    with pytest.raises(RuntimeError, match="nobody will complete: waiter"):
+        loop.run()

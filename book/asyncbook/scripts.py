@@ -8,6 +8,10 @@ chapter writes the program to ``script.py`` in a new temporary directory (never 
 the book's folder), runs it with the same Python as the kernel (``sys.executable``),
 and prints the real output.
 
+The script can ``import asyncbook``, as the notebook can: the folder that holds the
+package is put in front of ``PYTHONPATH``, so a script can use the book's helpers
+(``asyncbook.potatoes``, ``asyncbook.timeline``...) without copying them.
+
 Outputs are made reproducible: the temporary directory's path is replaced by nothing
 (messages name plain ``script.py``), and environment variables that change warnings
 or colours (``PYTHONWARNINGS``, ``PYTHONDEVMODE``, ``PYTHONASYNCIODEBUG``,
@@ -63,6 +67,8 @@ def run_script(source: str, *python_args: str, timeout: float = 60.0) -> ScriptR
         raise ValueError(f"timeout must be a positive number of seconds, got {timeout!r}")
     env = {key: value for key, value in os.environ.items() if key not in _UNSTABLE_ENV}
     env["PYTHON_COLORS"] = "0"  # 3.13+ colours tracebacks when asked to; keep them plain
+    book = str(pathlib.Path(__file__).resolve().parent.parent)  # the folder holding asyncbook/
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [book, env.get("PYTHONPATH")]))
     with tempfile.TemporaryDirectory(prefix="asyncbook-") as folder:
         script = pathlib.Path(folder, "script.py")
         script.write_text(source, encoding="utf-8")

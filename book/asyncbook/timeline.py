@@ -15,6 +15,12 @@ too (a quarter step early is tolerated). Each late reading also moves the clock'
 by its lateness, so that small delays do not pile up over a long demo. Waits in the book
 are multiples of the resolution, so the printed schedule is the intended one whenever the
 machine keeps up.
+
+A wait or block whose length is known (:meth:`Timeline.sleep`, :meth:`Timeline.block`)
+ends on its *intended* tick, its start plus its length, when it lasted that long give or
+take the same tolerance, and the clock is re-anchored on that tick. This matters on a busy
+machine: a log line that runs 70 ms late moves the zero, and without this a timer that then
+fires on time (asyncio's timers do not move) would read a tick early.
 """
 
 from __future__ import annotations
@@ -67,6 +73,7 @@ class Timeline:
         self._clock = clock
         self._echo = bool(echo)
         self._start = clock()
+        self._latest = 0.0  # the latest tick given out: readings never go back
         self._spans: list[Span] = []
         self._lines: list[str] = []
         self._first_seen: dict[str, None] = {}  # task names in order of first appearance
@@ -86,7 +93,27 @@ class Timeline:
         tick = steps * self.resolution
         if elapsed > tick:
             self._start += elapsed - tick
-        return round(tick, 6)
+        self._latest = max(self._latest, round(tick, 6))
+        return self._latest
+
+    def _settle(self, start: float, began: float, intended: float) -> float:
+        """The end tick of a span of known length *intended* that began at tick *start*.
+
+        If the span lasted *intended* seconds within the clock's tolerance (a quarter step
+        early to three quarters late), it ends on ``start + intended`` and the clock is
+        re-anchored so that this moment reads that tick; otherwise (a cancelled sleep, say)
+        the end is an ordinary reading of :meth:`now`. Never reads earlier than a tick
+        already given out.
+        """
+        steps = round(intended / self.resolution)
+        lasted = self._clock() - began
+        late = (lasted - intended) / self.resolution
+        end = round(start + steps * self.resolution, 6)
+        if abs(steps * self.resolution - intended) > 1e-9 or not -0.25 <= late < 0.75 or end < self._latest:
+            return self.now()
+        self._start = self._clock() - end
+        self._latest = end
+        return end
 
     def _fmt(self, seconds: float) -> str:
         return f"{seconds:.{self._decimals}f}"
@@ -122,25 +149,27 @@ class Timeline:
             yield
 
     @contextmanager
-    def _span(self, task: str, state: State) -> Iterator[None]:
+    def _span(self, task: str, state: State, intended: float | None = None) -> Iterator[None]:
         self._check_task(task)
         self._first_seen.setdefault(task, None)
         start = self.now()
+        began = self._clock()
         try:
             yield
         finally:
-            self._spans.append(Span(task, state, start, self.now()))
+            end = self.now() if intended is None else self._settle(start, began, intended)
+            self._spans.append(Span(task, state, start, end))
 
     async def sleep(self, task: str, seconds: float) -> None:
         """``await asyncio.sleep(seconds)``, recorded as a wait of *task*."""
         self._check_seconds(seconds)
-        with self.waiting(task):
+        with self._span(task, "wait", intended=seconds):
             await asyncio.sleep(seconds)
 
     def block(self, task: str, seconds: float) -> None:
         """``time.sleep(seconds)``: *task* holds the event loop, and nothing else can run."""
         self._check_seconds(seconds)
-        with self.running(task):
+        with self._span(task, "run", intended=seconds):
             time.sleep(seconds)
 
     @staticmethod

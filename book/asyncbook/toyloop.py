@@ -11,6 +11,11 @@ that someone is the event loop. This module is the smallest loop that does the j
 - the loop keeps the tasks that can run now in a FIFO queue (:class:`collections.deque`)
   and the sleepers in a heap (:mod:`heapq`) ordered by wake-up time, so the next
   sleeper to wake is always at the front;
+- a coroutine can also wait for a :class:`ToyFuture`, a box for a result that someone
+  else will set. Awaiting a pending one yields the future itself; the loop then *parks*
+  the task (it is in neither collection) and adds a done callback to the future, the
+  task's *wake-up*, which puts it back in the ready queue. asyncio's Task does the same
+  with asyncio's futures;
 - every step it runs is recorded in :attr:`ToyLoop.trace` (time, task, what it did).
 
 By default the clock is *virtual*: when every task sleeps, the loop jumps its clock to
@@ -28,11 +33,11 @@ import itertools
 import math
 import time
 from collections import deque
-from collections.abc import Coroutine, Iterator
+from collections.abc import Callable, Coroutine, Generator, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-__all__ = ["toy_sleep", "ToySleep", "ToyTask", "Event", "ToyLoop"]
+__all__ = ["toy_sleep", "ToySleep", "ToyFuture", "ToyTask", "Event", "ToyLoop"]
 
 
 class ToySleep:
@@ -64,6 +69,56 @@ def _is_sleep_request(request: object) -> bool:
 def toy_sleep(seconds: float) -> ToySleep:
     """Return an awaitable that suspends the awaiting task for *seconds* on a :class:`ToyLoop`."""
     return ToySleep(seconds)
+
+
+class ToyFuture:
+    """A box for a result that is set later, once, by someone else; tasks can await it.
+
+    The smallest version of :class:`asyncio.Future`, so that the toy loop shows how a
+    task waits for *anything*, not only for time: ``await fut`` suspends the task until
+    some other code calls ``fut.set_result(value)``, and then evaluates to *value*.
+    """
+
+    def __init__(self) -> None:
+        self._done = False
+        self._result: Any = None
+        self._callbacks: list[Callable[[ToyFuture], None]] = []
+
+    def done(self) -> bool:
+        """True once :meth:`set_result` has been called."""
+        return self._done
+
+    def result(self) -> Any:
+        """The result; asking before it is set is an error (like asyncio's futures)."""
+        if not self._done:
+            raise RuntimeError("the future has no result yet: await it, or wait until done() is true")
+        return self._result
+
+    def add_done_callback(self, fn: Callable[[ToyFuture], None]) -> None:
+        """Call ``fn(future)`` when the result is set (at once, if it is set already)."""
+        if not callable(fn):
+            raise TypeError(f"add_done_callback() needs a function that takes the future, got {type(fn).__name__}")
+        if self._done:
+            fn(self)
+        else:
+            self._callbacks.append(fn)
+
+    def set_result(self, value: Any) -> None:
+        """Store *value* and call every done callback (once: a future takes one result)."""
+        if self._done:
+            raise RuntimeError("this future already has a result: a future takes one result")
+        self._done, self._result = True, value
+        callbacks, self._callbacks = self._callbacks, []
+        for fn in callbacks:
+            fn(self)
+
+    def __await__(self) -> Generator[ToyFuture, None, Any]:
+        if not self._done:
+            yield self  # up the await chain to the loop, which parks the task
+        return self._result  # resumed after set_result: the await evaluates to it
+
+    def __repr__(self) -> str:
+        return f"<ToyFuture result={self._result!r}>" if self._done else "<ToyFuture pending>"
 
 
 @dataclass(frozen=True)
@@ -153,6 +208,11 @@ class ToyLoop:
                     self._ready.append(task)
                 for _ in range(len(self._ready)):  # one step each
                     self._step(self._ready.popleft())
+            stuck = [task.name for task in self._tasks if not task.done]
+            if stuck:  # parked on futures that nobody is left to complete
+                raise RuntimeError(f"nothing is left to run, yet these tasks wait for a future that "
+                                   f"nobody will complete: {', '.join(stuck)}. Set its result from "
+                                   f"another task")
         finally:  # after an error, close the rest: none runs half-way
             for task in self._tasks:
                 if not task.done:
@@ -173,7 +233,7 @@ class ToyLoop:
         """Resume *task* until it yields a request or finishes (or throw *error* into it)."""
         try:
             request = task.coro.send(None) if error is None else task.coro.throw(error)
-        except StopIteration as stop:
+        except StopIteration as stop:  # the coroutine returned
             task.done, task.result = True, stop.value
             self._record(task, f"return {stop.value!r}")
             return
@@ -181,21 +241,37 @@ class ToyLoop:
             task.done = True
             self._record(task, f"raise {type(exc).__name__}")
             raise
-        if _is_sleep_request(request):
-            wake_at = self.time() + request[1]
-            if self.clock == "virtual":  # 0.1 + 0.2 must wake together with 0.3
-                wake_at = round(wake_at, 9)
-            heapq.heappush(self._sleeping, (wake_at, next(self._tickets), task))
-            self._record(task, f"sleep {request[1]:g} s", until=wake_at)
-            return
-        # Not ours: throw the error in at the await that yielded it, so the traceback
+        if _is_sleep_request(request):  # ("sleep", seconds): file it in the heap
+            self._sleep(task, request[1])
+        elif isinstance(request, ToyFuture):  # a pending future: park until it is done
+            self._park(task, request)
+        else:
+            self._step(task, self._bad_request(task, request))
+
+    def _sleep(self, task: ToyTask, seconds: float) -> None:
+        wake_at = self.time() + seconds
+        if self.clock == "virtual":  # 0.1 + 0.2 must wake together with 0.3
+            wake_at = round(wake_at, 9)
+        heapq.heappush(self._sleeping, (wake_at, next(self._tickets), task))
+        self._record(task, f"sleep {seconds:g} s", until=wake_at)
+
+    def _park(self, task: ToyTask, future: ToyFuture) -> None:
+        def wake_up(done_future: ToyFuture) -> None:
+            self._ready.append(task)  # runs again on the loop's next round
+
+        future.add_done_callback(wake_up)  # the task is now in neither collection
+        self._record(task, "wait for a future")
+
+    @staticmethod
+    def _bad_request(task: ToyTask, request: object) -> TypeError:
+        # Not ours: the error is thrown in at the await that yielded it, so the traceback
         # points at the reader's line (asyncio's Task does the same: "Task got bad yield").
         plain = request is None or isinstance(request, (tuple, str, int, float))
         described = repr(request) if plain else f"a {type(request).__name__} object"
-        self._step(task, TypeError(
+        return TypeError(
             f"task {task.name!r} yielded {described} to the toy loop, which only understands the "
-            f"requests toy_sleep() makes. asyncio's awaitables (asyncio.sleep, futures, tasks) need "
-            f"asyncio's event loop: inside ToyLoop use `await toy_sleep(...)`."))
+            f"requests toy_sleep() makes and ToyFutures. asyncio's awaitables (asyncio.sleep, futures, "
+            f"tasks) need asyncio's event loop: inside ToyLoop use `await toy_sleep(...)`.")
 
     def _record(self, task: ToyTask, what: str, until: float | None = None) -> None:
         self.trace.append(Event(round(self.time(), 6), task.name, what, until))

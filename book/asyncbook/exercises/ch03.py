@@ -22,6 +22,15 @@ OVERLAP_TIMEOUT = 5.0
 
 
 # -- ch03-trace-order ------------------------------------------------------------------
+# Facts this exercise needs, and where the book teaches them (chapter 3 unless noted):
+# - a toy task's trace has one step per `await toy_sleep(...)` plus one for its `return`:
+#   "A toy event loop" (the three workers' trace, and the three outcomes of `_step`);
+# - at the start every task is ready, and ready tasks run first come, first served (in
+#   spawn order): "A toy event loop" (the ready queue is a deque, served first come, first served);
+# - a sleeper wakes at "now + seconds", the earliest wake-up first: "A toy event loop" (the
+#   sleeping heap, `_sleep`, and the trace where b wakes at 0.1 and sleeps until 0.4);
+# - equal wake-up times go in the order the tasks fell asleep (the ticket): "A toy event
+#   loop" (the paragraph on the ticket).
 async def _cook(dish: str, *steps: float) -> str:
     for seconds in steps:
         await toy_sleep(seconds)
@@ -58,6 +67,13 @@ def check_trace_order(predicted: list[str]) -> str:
 
 
 # -- ch03-race -------------------------------------------------------------------------
+# Facts this exercise needs, and where the book teaches them (chapter 3):
+# - `loop.call_later(delay, fn, *args)` calls `fn(*args)` later from the loop's heap of
+#   timers: "`sleep`, built from a future";
+# - a future takes one result: `set_result` on a future that is done raises
+#   `InvalidStateError`: "`sleep`, built from a future" (the paragraph after `my_sleep`);
+# - `fut.done()` says whether the result is set: "Futures: what a task really waits on"
+#   (the asyncio cells, after the toy future).
 @exercise("ch03-race")
 def check_race(race: Callable[[list[tuple[float, Any]]], Any]) -> str:
     if not inspect.iscoroutinefunction(race):
@@ -95,6 +111,14 @@ def check_race(race: Callable[[list[tuple[float, Any]]], Any]) -> str:
 
 
 # -- ch03-to-thread --------------------------------------------------------------------
+# Facts this exercise needs, and where the book teaches them (chapter 3):
+# - a blocking call in a coroutine freezes the loop: "Seeing concurrency on a timeline",
+#   "`time.sleep` blocks the loop";
+# - `await asyncio.to_thread(func, *args)` runs it in a worker thread and keeps the loop free:
+#   "The fix for a blocking call: `asyncio.to_thread`";
+# - `asyncio.gather(*aws)` runs awaitables concurrently, and returns their results in the
+#   order of its arguments: "Seeing concurrency on a timeline" (the gather cells, and the
+#   paragraph "`gather` also collects what the coroutines return").
 @exercise("ch03-to-thread")
 def check_fetch_all(fetch_all: Callable[[Callable[[str], str], list[str]], Any]) -> str:
     if not inspect.iscoroutinefunction(fetch_all):

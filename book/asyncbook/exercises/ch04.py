@@ -157,6 +157,15 @@ def _describe(kind: str, value: Any) -> str:
 
 
 # -- fetch all, in input order, with a TaskGroup ----------------------------------------------
+# Facts this exercise needs, and where the book teaches them (chapter 4 unless noted):
+# - create every task first, then wait, so that they run side by side: "Creating a task"
+#   (three tasks, awaited one by one, take the longest wait, not the sum);
+# - `async with asyncio.TaskGroup() as tg:` and `tg.create_task(...)`; the block exits when
+#   every task is done, and `task.result()` is safe after it: "`asyncio.TaskGroup`:
+#   structured concurrency";
+# - when one task fails, the group cancels the others and raises an `ExceptionGroup`:
+#   "`asyncio.TaskGroup`: structured concurrency" > "When a task fails" (cancellation itself:
+#   "Cancelling a task").
 @exercise("ch04-fetch-all")
 def check_fetch_all(fetch_all: Callable[..., Any]) -> str:
     _require_coroutine_function(fetch_all, "fetch_all")
@@ -201,6 +210,16 @@ def check_fetch_all(fetch_all: Callable[..., Any]) -> str:
 
 
 # -- first completed wins, the rest are cancelled -----------------------------------------------
+# Facts this exercise needs, and where the book teaches them (chapter 4):
+# - `asyncio.create_task` starts each coroutine: "Creating a task";
+# - `asyncio.as_completed(tasks)`: the first item awaited gives the first result to finish:
+#   "In order of completion: `asyncio.as_completed`";
+# - `task.cancel()` asks a task to stop, and does nothing to a task that is already done:
+#   "Cancelling a task";
+# - waiting until cancelled tasks have really stopped, without their `CancelledError`
+#   escaping: `await asyncio.gather(*tasks, return_exceptions=True)` (or `asyncio.wait`):
+#   "Cancelling a task" > "Waiting for the tasks you cancelled";
+# - `finally` runs when a `return` leaves the `try`: plain Python.
 @exercise("ch04-first-completed")
 def check_first_completed(first_completed: Callable[..., Any]) -> str:
     _require_coroutine_function(first_completed, "first_completed")
@@ -232,6 +251,13 @@ def check_first_completed(first_completed: Callable[..., Any]) -> str:
 
 
 # -- a timeout that returns a default -------------------------------------------------------------
+# Facts this exercise needs, and where the book teaches them (chapter 4):
+# - `async with asyncio.timeout(s):` cancels the block when the time is up and raises
+#   `TimeoutError` when the block exits (so `aw` stops): "Time limits: `asyncio.timeout` and
+#   `asyncio.wait_for`";
+# - a cancellation from outside arrives as `CancelledError`, which a coroutine must not
+#   swallow: "Cancelling a task" > "Waiting for the tasks you cancelled" (the rule), and
+#   Pitfalls > "Swallowing `CancelledError`".
 @exercise("ch04-with-default")
 def check_with_default(with_default: Callable[..., Any]) -> str:
     _require_coroutine_function(with_default, "with_default")
@@ -286,6 +312,15 @@ def check_with_default(with_default: Callable[..., Any]) -> str:
 
 
 # -- handle part of an ExceptionGroup with except* --------------------------------------------------
+# Facts this exercise needs, and where the book teaches them (chapter 4):
+# - a TaskGroup raises an `ExceptionGroup`, even for one failure, and `except KeyError` does
+#   not match it: "`asyncio.TaskGroup`: structured concurrency" > "When a task fails", and
+#   Pitfalls > "Catching a task group's error with `except SomeError`";
+# - `except* KeyError as group:` runs once with the matching part, `group.exceptions`, and
+#   whatever no clause matches propagates: "Handling the errors: `except*`";
+# - `return` is not allowed inside `except*`: Pitfalls > "Catching a task group's error with
+#   `except SomeError`";
+# - `KeyError(name).args[0]` is the name; `sorted`, `", ".join`: plain Python.
 @exercise("ch04-except-star")
 def check_except_star(fetch_report: Callable[..., Any]) -> str:
     _require_coroutine_function(fetch_report, "fetch_report")

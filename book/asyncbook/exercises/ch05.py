@@ -75,7 +75,14 @@ def _collect(make: Callable[[], Any], limit: int) -> Callable[[], Any]:
 
 
 # -- ch05-countdown-class ---------------------------------------------------------
-
+# Facts this exercise needs, and where the book teaches them (chapter 5):
+# - `__aiter__` is a plain `def` that returns the iterator; `__anext__` returns an awaitable
+#   (an `async def` does): "From `for` to `async for`" (the table, `AsyncWrapper`), and
+#   Pitfalls > "`async def __aiter__`";
+# - the end is `StopAsyncIteration`, not `StopIteration` (which becomes a `RuntimeError` in
+#   a coroutine): "From `for` to `async for`" (the table, and the paragraph after the third
+#   step by hand);
+# - a used-up iterator stays used up: "`AsyncIterable` and `AsyncIterator`" (the `Sack`).
 @exercise("ch05-countdown-class")
 def check_countdown_class(countdown: Any) -> str:
     if not inspect.isclass(countdown):
@@ -134,7 +141,13 @@ def check_countdown_class(countdown: Any) -> str:
 
 
 # -- ch05-take --------------------------------------------------------------------
-
+# Facts this exercise needs, and where the book teaches them (chapter 5):
+# - an async generator is an `async def` with `yield`; a bare `return` ends it: "Async
+#   generators";
+# - `async for` asks the source for the next item (awaits `__anext__`) at the top of every
+#   round, so a check after asking has already taken one item more: "From `for` to
+#   `async for`" (the `while True` expansion of `async for`);
+# - `n = 0` means asking for nothing: plain Python.
 @exercise("ch05-take")
 def check_take(take: Any) -> str:
     if not inspect.isasyncgenfunction(take):
@@ -161,7 +174,12 @@ def check_take(take: Any) -> str:
 
 
 # -- ch05-batched -----------------------------------------------------------------
-
+# Facts this exercise needs, and where the book teaches them (chapter 5):
+# - async generators and `async for` over any async iterable: "Async generators";
+# - calling an async generator function runs none of its body, so an error it raises comes at
+#   the first step: "Async comprehensions" (the round-bracket form: "making an async generator
+#   runs none of its code");
+# - tuples, `len`, `ValueError`, what is left after a loop: plain Python.
 @exercise("ch05-batched")
 def check_batched(batched: Any) -> str:
     if not inspect.isasyncgenfunction(batched):
@@ -220,6 +238,13 @@ def check_batched(batched: Any) -> str:
 
 
 # -- ch05-buyer -------------------------------------------------------------------
+# Facts this exercise needs, and where the book teaches them (chapter 5):
+# - leaving an `async for` early leaves the generator open; `await gen.aclose()` or
+#   `async with contextlib.aclosing(gen):` runs its `finally` now: "Cleaning up: leaving an
+#   async generator early";
+# - `await anext(it)` takes exactly one item: "`aiter()` and `anext()`";
+# - checking the count before taking (so `n = 0` takes nothing): "From `for` to `async for`"
+#   (the expansion: the item is taken before the body runs).
 
 class _ShopDoor:
     """An endless shop that counts the potatoes it sold."""
