@@ -21,6 +21,7 @@ line texts differ from one Python version to the next. Python 3.14 adds
 from __future__ import annotations
 
 import asyncio
+import inspect
 import linecache
 import pathlib
 from collections.abc import Iterable
@@ -33,8 +34,8 @@ _ASYNCIO_DIR = pathlib.Path(asyncio.__file__).resolve().parent
 
 
 def _frame_of(awaitable: Any) -> FrameType | None:
-    """The frame of a coroutine, generator or async generator; None for anything else (a Future)."""
-    for attribute in ("cr_frame", "gi_frame", "ag_frame"):
+    """The frame of a coroutine or generator; None for anything else (a Future's iterator, say)."""
+    for attribute in ("cr_frame", "gi_frame"):
         frame = getattr(awaitable, attribute, None)
         if frame is not None:
             return frame
@@ -43,11 +44,19 @@ def _frame_of(awaitable: Any) -> FrameType | None:
 
 def _awaited_by(awaitable: Any) -> Any:
     """What a suspended coroutine (or generator) is awaiting now, or None."""
-    for attribute in ("cr_await", "gi_yieldfrom", "ag_await"):
+    for attribute in ("cr_await", "gi_yieldfrom"):
         inner = getattr(awaitable, attribute, None)
         if inner is not None:
             return inner
     return None
+
+
+def _not_started(awaitable: Any) -> bool:
+    if inspect.iscoroutine(awaitable):
+        return inspect.getcoroutinestate(awaitable) == inspect.CORO_CREATED
+    if inspect.isgenerator(awaitable):
+        return inspect.getgeneratorstate(awaitable) == inspect.GEN_CREATED
+    return False
 
 
 def _in_asyncio(frame: FrameType) -> bool:
@@ -73,7 +82,7 @@ def await_chain(task: asyncio.Task[Any]) -> list[tuple[str, str, bool]]:
     while awaitable is not None and id(awaitable) not in seen:
         seen.add(id(awaitable))
         frame = _frame_of(awaitable)
-        if frame is None or frame.f_lasti < 0:  # a Future, or a coroutine that has not started
+        if frame is None or _not_started(awaitable):  # a Future, or a coroutine that has not started
             break
         line = linecache.getline(frame.f_code.co_filename, frame.f_lineno).strip()
         chain.append((frame.f_code.co_qualname, line, _in_asyncio(frame)))

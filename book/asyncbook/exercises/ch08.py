@@ -53,7 +53,7 @@ def _where(task: asyncio.Task[Any]) -> str:
     chain = [link for link in await_chain(task) if not link[0].startswith("_SlowLock")]
     library = [name for name, _, in_asyncio in chain if in_asyncio]
     head = f"waits in {library[-1]}" if library else "waits"
-    return "\n".join([head, *(f"    {name}: {line}" for name, line, in_asyncio in chain if not in_asyncio)])
+    return "\n".join([head, *(f"      {name}: {line}" for name, line, in_asyncio in chain if not in_asyncio)])
 
 
 def _grouped(tasks: list[asyncio.Task[Any]]) -> list[str]:
@@ -62,7 +62,8 @@ def _grouped(tasks: list[asyncio.Task[Any]]) -> list[str]:
     for task in tasks:
         place = _where(task)
         places[place] = places.get(place, 0) + 1
-    return [f"{count} task(s) {place}" for place, count in sorted(places.items())]
+    return [f"  {count} task{'s' if count > 1 else ''} {place.replace('waits', 'wait', count > 1)}"
+            for place, count in sorted(places.items())]
 
 
 async def _stop(tasks: list[asyncio.Task[Any]]) -> None:
@@ -285,7 +286,7 @@ def check_transfer(transfer: Callable[..., Any]) -> str:
         pending = [t for t in tasks if not t.done()]
         if pending and all(chain and chain[-1][0] == "Lock.acquire"
                            for chain in (await_chain(t) for t in pending)):
-            report = [f"{t.get_name()!r} {_where(t)}" for t in sorted(pending, key=lambda t: t.get_name())]
+            report = [f"  {t.get_name()!r} {_where(t)}" for t in sorted(pending, key=lambda t: t.get_name())]
             await _stop(pending)
             return "deadlock", bank, report
         if pending:
