@@ -87,8 +87,12 @@ def check_sell(sell: Callable[..., Any]) -> str:
         async def scenario() -> tuple[list[Any], int, bool]:
             room = Stockroom({"lamp": stock})
             lock = asyncio.Lock()
-            results = await asyncio.wait_for(
-                asyncio.gather(*(sell(room, lock, "lamp", n) for n in wants)), _GUARD)
+            try:
+                results = await asyncio.wait_for(
+                    asyncio.gather(*(sell(room, lock, "lamp", n) for n in wants)), _GUARD)
+            except TimeoutError:
+                raise Wrong(f"the sales were still running after {_GUARD} s, some of them waiting for the "
+                            "lock: does every sale release it? `async with lock:` always does.") from None
             return list(results), room.level("lamp"), lock.locked()
         return run_in_fresh_loop(scenario)
 
@@ -147,7 +151,11 @@ def check_throttle(fetch_limited: Callable[..., Any]) -> str:
     async def scenario() -> tuple[Any, _Fetcher, list[str]]:
         before = asyncio.all_tasks()
         fetcher = _Fetcher(turns)
-        result = await asyncio.wait_for(fetch_limited(fetcher.fetch, urls, 3), _GUARD)
+        try:
+            result = await asyncio.wait_for(fetch_limited(fetcher.fetch, urls, 3), _GUARD)
+        except TimeoutError:
+            raise Wrong(f"fetch_limited was still running after {_GUARD} s with {len(fetcher.started)} of 7 "
+                        "fetches started: does every fetch give its place back (`async with sem:`)?") from None
         left = [t.get_name() for t in _others(before)]
         await _stop(_others(before))
         return result, fetcher, left
