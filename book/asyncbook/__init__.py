@@ -15,6 +15,7 @@ Each module has one job, so a chapter imports only what it teaches with:
 - :mod:`asyncbook.errors`: print exceptions and exception groups without frame lines.
 - :mod:`asyncbook.potatoes`: the potato shop of chapter 5.
 - :mod:`asyncbook.pool`: an in-memory connection pool for ``async with`` (chapter 7).
+- :mod:`asyncbook.backends`: run one async function on asyncio or Trio through AnyIO (chapter 12).
 
 The notebooks import this package from their own folder (``book/``); the
 tests import it through ``pythonpath = ["book"]`` in ``pyproject.toml``.
