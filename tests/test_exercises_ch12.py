@@ -285,3 +285,14 @@ def test_cleanup_that_swallows_the_cancellation() -> None:
         return result
 
     failed_with("ch12-shielded-cleanup", use2, "the cancellation must go on", "returned None")
+
+
+def test_fetch_all_written_for_asyncio_is_explained() -> None:
+    import asyncio
+
+    async def fetch_all(fetch, names):
+        async with asyncio.TaskGroup() as tg:
+            tasks = [tg.create_task(fetch(name)) for name in names]
+        return [task.result() for task in tasks]
+
+    failed_with("ch12-fetch-all", fetch_all, "before starting any fetch", "trio.open_nursery()")

@@ -133,6 +133,10 @@ def check_fetch_all(fetch_all: Callable[..., Any]) -> str:
         return await _drive(fetch_all, _Service(), names, ["c", "b", "a"])
 
     kind, value, started, _ = _run_trio(in_reverse)
+    if kind == "raised" and not started:
+        raise Wrong(f"under Trio, fetch_all {_describe(kind, value)} before starting any fetch. asyncio's "
+                    "TaskGroup and create_task need asyncio's event loop: use trio.open_nursery() and "
+                    "nursery.start_soon(function, *args).")
     if sorted(started) != names:
         raise Wrong(f"only {sorted(started)} had started when the first fetch could finish: start every "
                     "fetch at once, each with nursery.start_soon(...), before waiting for any.")
