@@ -126,6 +126,8 @@ async def _drive(fetch_all: Callable[..., Any], service: _Service, names: list[s
 
 @exercise("ch12-fetch-all")
 def check_fetch_all(fetch_all: Callable[..., Any]) -> str:
+    # Taught in chapter 12: "Nurseries" (open_nursery, start_soon(fn, *args), results stored by
+    # index) and "When a child fails" (siblings cancelled, ExceptionGroup); chapter 4, exercise 1.
     _require_async_function(fetch_all, "fetch_all")
     names = ["a", "b", "c"]
 
@@ -168,6 +170,8 @@ def check_fetch_all(fetch_all: Callable[..., Any]) -> str:
 # -- a time limit that returns a default ---------------------------------------------------------
 @exercise("ch12-with-default")
 def check_with_default(with_default: Callable[..., Any]) -> str:
+    # Taught in chapter 12, "Cancel scopes": move_on_after, cancelled_caught, fail_after and
+    # TooSlowError; a cancellation from outside goes on (chapter 4, "Swallowing CancelledError").
     _require_async_function(with_default, "with_default")
     log: list[str] = []
 
@@ -243,6 +247,8 @@ class _Items:
 
 @exercise("ch12-pipeline")
 def check_pipeline(pipeline: Callable[..., Any]) -> str:
+    # Taught in chapter 12: "Memory channels" (buffer sizes, `async with send:` ends `async for`)
+    # and "AnyIO: one program, two backends" (create_task_group, create_memory_object_stream).
     _require_async_function(pipeline, "pipeline")
     for backend in BACKENDS:
         log: list[str] = []
@@ -302,6 +308,8 @@ class _Connection:
 
 @exercise("ch12-shielded-cleanup")
 def check_shielded_cleanup(use: Callable[..., Any]) -> str:
+    # Taught in chapter 12, "Edge-triggered and level-triggered cancellation": a cancelled scope
+    # stays cancelled, and trio.CancelScope(shield=True) lets cleanup await; `finally` (chapter 4).
     _require_async_function(use, "use")
 
     def run(finish_work: bool) -> tuple[str, Any, bool, list[str]]:
