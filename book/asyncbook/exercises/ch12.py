@@ -262,7 +262,7 @@ def check_pipeline(pipeline: Callable[..., Any]) -> str:
             return await pipeline(_Items(log), transform)
 
         try:
-            result = run_on(backend, scenario, timeout=1.0)
+            result = run_on(backend, scenario, timeout=2.0)
         except TimeoutError:
             raise Wrong(f"on the {backend} backend, pipeline never finished: the consumer's `async for` ends "
                         "only when every send stream is closed. Close it when the producer is done "
