@@ -17,6 +17,7 @@ Each module has one job, so a chapter imports only what it teaches with:
 - :mod:`asyncbook.pool`: an in-memory connection pool for ``async with`` (chapter 7).
 - :mod:`asyncbook.stockroom`: an in-memory stockroom whose reads and writes await (chapter 8).
 - :mod:`asyncbook.stuck`: say where stuck tasks wait, for finding deadlocks (chapter 8).
+- :mod:`asyncbook.backends`: run one async function on asyncio or Trio through AnyIO (chapter 12).
 
 The notebooks import this package from their own folder (``book/``); the
 tests import it through ``pythonpath = ["book"]`` in ``pyproject.toml``.
