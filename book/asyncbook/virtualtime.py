@@ -101,5 +101,12 @@ def run_virtual(main: Coroutine[Any, Any, _T], *, debug: bool | None = None) -> 
     if not asyncio.iscoroutine(main):
         kind = "coroutine function" if inspect.iscoroutinefunction(main) else type(main).__name__
         raise TypeError(f"run_virtual() needs a coroutine, such as run_virtual(main()); got a {kind}")
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:  # no loop running in this thread: good
+        pass
+    else:
+        raise RuntimeError("run_virtual() cannot be called where an event loop is already running (a notebook "
+                           "cell, a coroutine): call it in a worker thread, as run_in_worker(run_virtual, main())")
     with asyncio.Runner(debug=debug, loop_factory=VirtualTimeLoop) as runner:
         return runner.run(main)

@@ -218,7 +218,9 @@ def _run_reader_test(test: Callable[..., Awaitable[Any]], retry: Callable[..., A
 
     try:
         run_in_worker(run_virtual, main(), timeout=10.0)
-    except Exception as error:
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException as error:  # any failure fails a test (pytest.fail's is a BaseException)
         return error
     return None
 
@@ -285,7 +287,7 @@ def check_no_tasks_left(run_checked: Callable[..., Any]) -> str:
             kind, value = "raised", error
         cleaned_at_return = sorted(cleaned)
         left = asyncio.all_tasks() - before
-        running = sorted(t.get_name() for t in left if not t.done())
+        running = sorted(t.get_name() for t in left if not t.done() and not t.cancelling())
         for task in left:
             task.cancel()
         await asyncio.gather(*left, return_exceptions=True)
@@ -300,7 +302,8 @@ def check_no_tasks_left(run_checked: Callable[..., Any]) -> str:
     if "['a', 'b']" not in str(value):
         raise Wrong(f"the AssertionError says {str(value)!r}; it should name the tasks, sorted: ['a', 'b'].")
     if running:
-        raise Wrong(f"when the AssertionError came out, {running} were still running: cancel the tasks left.")
+        raise Wrong(f"when the AssertionError came out, {running} were still running, not even cancelled: "
+                    "cancel the tasks left.")
     if cleaned != ["a", "b"]:
         raise Wrong("the tasks were cancelled but had not finished their cleanup when the AssertionError came out: "
                     "await them after cancelling (asyncio.gather(*left, return_exceptions=True)).")
