@@ -15,6 +15,9 @@ Each module has one job, so a chapter imports only what it teaches with:
 - :mod:`asyncbook.errors`: print exceptions and exception groups without frame lines.
 - :mod:`asyncbook.potatoes`: the potato shop of chapter 5.
 - :mod:`asyncbook.pool`: an in-memory connection pool for ``async with`` (chapter 7).
+- :mod:`asyncbook.tasksnapshot`: where every task is suspended, and what it waits for (chapter 11).
+- :mod:`asyncbook.virtualtime`: an asyncio loop on a virtual clock, for tests that sleep (chapter 11).
+- :mod:`asyncbook.pytestrun`: run a small pytest suite and show its report (chapter 11).
 
 The notebooks import this package from their own folder (``book/``); the
 tests import it through ``pythonpath = ["book"]`` in ``pyproject.toml``.
