@@ -50,7 +50,8 @@ def run_pytest(files: Mapping[str, str], *args: str, plugins: Iterable[str] = ()
     """Write *files* ({file name: text}) to a fresh temporary directory and run pytest there.
 
     :param args: more options for pytest, for example ``"-W", "error"``.
-    :param plugins: pytest plugins to load, as for ``-p``: ``["anyio"]`` for AnyIO's plugin.
+    :param plugins: pytest plugins to load, as for ``-p``: modules such as ``"anyio.pytest_plugin"``
+        (a module path is the form every pytest version accepts).
     :param timeout: seconds after which pytest is killed (a safety net, not a test).
     """
     if not isinstance(files, Mapping) or not files:
@@ -64,7 +65,7 @@ def run_pytest(files: Mapping[str, str], *args: str, plugins: Iterable[str] = ()
         raise TypeError(f"plugins is a list of names, such as [{plugins!r}]")
     plugins = list(plugins)
     if not all(isinstance(arg, str) for arg in [*args, *plugins]):
-        raise TypeError("pytest options and plugin names are strings, such as '-x' or 'anyio'")
+        raise TypeError("pytest options and plugin names are strings, such as '-x' or 'anyio.pytest_plugin'")
     if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout <= 0:
         raise ValueError(f"timeout must be a positive number of seconds, got {timeout!r}")
 
