@@ -115,3 +115,31 @@ def test_run_virtual_rejects_non_coroutines() -> None:
         run_virtual(main)  # type: ignore[arg-type]
     with pytest.raises(TypeError, match="needs a coroutine"):
         run_virtual(42)  # type: ignore[arg-type]
+
+
+def test_a_time_limit_around_a_thread_waits_for_the_thread_in_real_time() -> None:
+    """While an executor thread works, a pending timer must not jump ahead of it."""
+    gate = __import__("threading").Event()
+
+    def slow_thread_work() -> str:
+        gate.wait(5)   # released by the timer below, in real time
+        return "thread done"
+
+    async def main() -> tuple[str, float]:
+        loop = asyncio.get_running_loop()
+        loop.call_later(0.05, gate.set)  # fires in real time while the thread works
+        async with asyncio.timeout(10):
+            result = await asyncio.to_thread(slow_thread_work)
+        return result, loop.time()
+
+    result, virtual = run_virtual(main())
+    assert result == "thread done"
+    assert 0.05 <= virtual < 10
+
+
+def test_shutting_down_the_executor_does_not_warn(recwarn: pytest.WarningsRecorder) -> None:
+    async def main() -> int:
+        return await asyncio.to_thread(lambda: 7)
+
+    assert run_virtual(main()) == 7
+    assert not [w for w in recwarn if "executor" in str(w.message)]

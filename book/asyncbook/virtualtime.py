@@ -16,10 +16,13 @@ virtual clock: when every task is asleep, jump the clock to the next wake-up tim
 
 Everything that asyncio times with ``loop.time()`` follows the virtual clock: ``asyncio.sleep``,
 ``asyncio.timeout``, ``asyncio.wait_for``, ``loop.call_later``. Real I/O (sockets, pipes) is still
-polled, but without waiting for it while a timer is pending. When no timer is pending at all,
-the loop waits for I/O in real time like any loop (a thread calling
-``loop.call_soon_threadsafe`` wakes it). Blocking calls such as :func:`time.sleep` are not
-virtual: they block, as always.
+polled, but without waiting for it while a timer is pending: a time limit around a real socket
+read fires as soon as nothing is ready, so fake the I/O in tests that run on this loop. When
+no timer is pending at all, the loop waits for I/O in real time like any loop (a thread calling
+``loop.call_soon_threadsafe`` wakes it). While a thread of the loop's executor is at work
+(``loop.run_in_executor``, ``asyncio.to_thread``, and the executor's shutdown when the loop ends),
+the loop waits in real time too, so that no timer can fire before the thread had a chance to
+finish. Blocking calls such as :func:`time.sleep` are not virtual: they block, as always.
 
 Use it with ``asyncio.Runner(loop_factory=VirtualTimeLoop)``, with AnyIO's pytest plugin
 (``anyio_backend`` returning ``("asyncio", {"loop_factory": VirtualTimeLoop})``), or with
@@ -31,7 +34,8 @@ from __future__ import annotations
 import asyncio
 import inspect
 import selectors
-from collections.abc import Coroutine
+import time
+from collections.abc import Callable, Coroutine
 from typing import Any, TypeVar
 
 __all__ = ["VirtualTimeLoop", "run_virtual"]
@@ -61,6 +65,11 @@ class _JumpingSelector(selectors.BaseSelector):
             return ready
         if timeout is None:                    # no timer pending: only I/O can wake us, wait for it
             return self._real.select(None)
+        if self._loop._threads_at_work:        # a thread may still answer: wait as a real loop would
+            start = time.monotonic()
+            ready = self._real.select(timeout)
+            self._loop._advance(timeout if not ready else min(timeout, time.monotonic() - start))
+            return ready
         self._loop._advance(timeout)           # a timer is pending: jump to it
         return []
 
@@ -82,11 +91,30 @@ class VirtualTimeLoop(asyncio.SelectorEventLoop):
 
     def __init__(self) -> None:
         self._virtual_now = 0.0
+        self._threads_at_work = 0
         super().__init__(_JumpingSelector(self))
 
     def time(self) -> float:
         """The virtual clock, in seconds since the loop was made (no real time is measured)."""
         return self._virtual_now
+
+    def run_in_executor(self, executor: Any, func: Callable[..., _T], *args: Any) -> asyncio.Future[_T]:
+        future = super().run_in_executor(executor, func, *args)
+        self._threads_at_work += 1
+        future.add_done_callback(self._thread_done)
+        return future
+
+    def _thread_done(self, _future: asyncio.Future[Any]) -> None:
+        self._threads_at_work -= 1
+
+    async def shutdown_default_executor(self, *args: Any, **kwargs: Any) -> None:
+        # asyncio.run ends by joining the executor's threads under a time limit (3.12+):
+        # that limit must be real, or it would expire at once and warn.
+        self._threads_at_work += 1
+        try:
+            await super().shutdown_default_executor(*args, **kwargs)
+        finally:
+            self._threads_at_work -= 1
 
     def _advance(self, seconds: float) -> None:
         self._virtual_now += seconds
