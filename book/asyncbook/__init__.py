@@ -18,6 +18,9 @@ Each module has one job, so a chapter imports only what it teaches with:
 - :mod:`asyncbook.stockroom`: an in-memory stockroom whose reads and writes await (chapter 8).
 - :mod:`asyncbook.stuck`: say where stuck tasks wait, for finding deadlocks (chapter 8).
 - :mod:`asyncbook.backends`: run one async function on asyncio or Trio through AnyIO (chapter 12).
+- :mod:`asyncbook.tasksnapshot`: where every task is suspended, and what it waits for (chapter 11).
+- :mod:`asyncbook.virtualtime`: an asyncio loop on a virtual clock, for tests that sleep (chapter 11).
+- :mod:`asyncbook.pytestrun`: run a small pytest suite and show its report (chapter 11).
 
 The notebooks import this package from their own folder (``book/``); the
 tests import it through ``pythonpath = ["book"]`` in ``pyproject.toml``.
