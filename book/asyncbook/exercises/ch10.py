@@ -58,8 +58,8 @@ def _short(value: Any, limit: int = 100) -> str:
 def _describe(kind: str, value: Any) -> str:
     if kind == "returned":
         return f"returned {_short(value)}"
-    if kind == "timeout":
-        return f"was still running after {_GUARD:g} s"
+    if kind == "timeout":  # value: the guard's seconds
+        return f"was still running after {value:g} s"
     return f"raised {type(value).__name__}: {value}" if str(value) else f"raised {type(value).__name__}"
 
 
@@ -69,7 +69,7 @@ async def _outcome(aw: Awaitable[Any], guard: float = _GUARD) -> tuple[str, Any]
         async with asyncio.timeout(guard):
             return "returned", await aw
     except TimeoutError:
-        return "timeout", None
+        return "timeout", guard
     except Exception as error:  # the reader's code failed: the caller explains it
         return "raised", error
 
@@ -279,8 +279,9 @@ def check_ask(ask: Callable[..., Any]) -> str:
             await writer.wait_closed()
 
         async with _serve(server) as port:
-            kind, value = await _outcome(ask(port, "meaning of life?", seconds))
-            closed, _ = await _outcome(closed_by_client.wait(), guard=1.0)
+            # A right answer takes `seconds` at most; the guard only ends answers without a time limit.
+            kind, value = await _outcome(ask(port, "meaning of life?", seconds), guard=seconds + 0.4)
+            closed, _ = await _outcome(closed_by_client.wait(), guard=0.5)
         return kind, value, heard, closed == "returned"
 
     kind, value, heard, closed = run_in_fresh_loop(lambda: scenario(True, 1.0))
