@@ -15,6 +15,8 @@ Each module has one job, so a chapter imports only what it teaches with:
 - :mod:`asyncbook.errors`: print exceptions and exception groups without frame lines.
 - :mod:`asyncbook.potatoes`: the potato shop of chapter 5.
 - :mod:`asyncbook.pool`: an in-memory connection pool for ``async with`` (chapter 7).
+- :mod:`asyncbook.leftovers`: list the sockets and child processes a process holds, so the
+  tests can prove a chapter stopped every server and child it started (chapter 10).
 
 The notebooks import this package from their own folder (``book/``); the
 tests import it through ``pythonpath = ["book"]`` in ``pyproject.toml``.
