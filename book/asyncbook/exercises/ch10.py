@@ -332,6 +332,12 @@ def _gone(pid: int) -> bool:
     return False
 
 
+def _open_transports(pid: int) -> list[asyncio.SubprocessTransport]:
+    """asyncio's transports for child *pid* that are not closed yet."""
+    return [t for t in gc.get_objects()
+            if isinstance(t, asyncio.SubprocessTransport) and t.get_pid() == pid and not t.is_closing()]
+
+
 @exercise("ch10-run-child")
 def check_run_child(run_child: Callable[..., Any]) -> str:
     _require_coroutine_function(run_child, "run_child")
@@ -363,7 +369,10 @@ def check_run_child(run_child: Callable[..., Any]) -> str:
             if gone != "returned":
                 os.kill(pid, signal.SIGKILL)  # the check cleans up what the answer left running
                 await _outcome(_until(lambda: _gone(pid)), guard=1.0)
-            await asyncio.sleep(0.05)  # let the loop note the child's exit and close its pipes
+            # Let asyncio note the child's exit and close its transport (it does so by itself once
+            # the child is gone, wait() or not): a transport left open when this loop closes would
+            # complain later, in some other cell of the reader's notebook.
+            await _outcome(_until(lambda: not _open_transports(pid)), guard=1.0)
             return kind, value, gone != "returned"
 
         kind, value, left_running = run_in_fresh_loop(hanging, timeout=30)
