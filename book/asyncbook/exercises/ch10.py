@@ -217,8 +217,9 @@ def check_numbered_lines(handle: Callable[..., Any]) -> str:
                     kind, value = await _outcome(fast[0].readline(), guard=1.0)
                     answers.append(value if kind == "returned" else None)
                 if answers != [b"1: ONE\n", b"2: TWO\n"]:
+                    missing = " (None: nothing within 1 s)" if None in answers else ""
                     return (f"a client sent b'one\\ntwo\\n' in one write (while another client had sent half a "
-                            f"line) and got back the lines {answers!r} (None: nothing within 1 s); expected "
+                            f"line) and got back the lines {answers!r}{missing}; expected "
                             "[b'1: ONE\\n', b'2: TWO\\n']. One read is not one line: use readline().")
                 fast[1].write(b"thr")
                 await fast[1].drain()
