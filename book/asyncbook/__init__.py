@@ -21,6 +21,8 @@ Each module has one job, so a chapter imports only what it teaches with:
 - :mod:`asyncbook.tasksnapshot`: where every task is suspended, and what it waits for (chapter 11).
 - :mod:`asyncbook.virtualtime`: an asyncio loop on a virtual clock, for tests that sleep (chapter 11).
 - :mod:`asyncbook.pytestrun`: run a small pytest suite and show its report (chapter 11).
+- :mod:`asyncbook.leftovers`: list the sockets and child processes a process holds, so the
+  tests can prove a chapter stopped every server and child it started (chapter 10).
 
 The notebooks import this package from their own folder (``book/``); the
 tests import it through ``pythonpath = ["book"]`` in ``pyproject.toml``.
