@@ -25,7 +25,10 @@ from asyncbook.leftovers import leftovers, snapshot
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 
 #: Notebooks that open sockets or start child processes (add later chapters that do).
-NOTEBOOKS = ["book/10_streams_and_subprocesses.ipynb"]
+NOTEBOOKS = [
+    "book/10_streams_and_subprocesses.ipynb",
+    "book/11_debugging_and_testing.ipynb",
+]
 
 SETTLE_SECONDS = 2.0  # closing is asynchronous: give what was closed this long to disappear
 
