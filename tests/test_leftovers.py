@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import pathlib
 import socket
@@ -11,7 +12,7 @@ import time
 
 import pytest
 
-from asyncbook.leftovers import Snapshot, leftovers, snapshot
+from asyncbook.leftovers import Snapshot, left_open, leftovers, snapshot
 
 
 def test_a_listening_socket_is_found_and_named_then_gone_once_closed() -> None:
@@ -88,3 +89,41 @@ def test_leftovers_wants_two_snapshots_of_one_process() -> None:
         leftovers(now, "later")
     with pytest.raises(ValueError, match="different processes"):
         leftovers(now, Snapshot(now.pid + 1, {}, {}))
+
+
+def test_left_open_waits_for_a_closing_server_and_then_finds_nothing() -> None:
+    async def scenario() -> tuple[list[str], list[str]]:
+        before = snapshot(os.getpid())
+        server = await asyncio.start_server(lambda r, w: None, "127.0.0.1", 0)
+        while_open = await left_open(before, settle=0)
+        server.close()   # the listening socket goes a moment later: left_open waits for that
+        await server.wait_closed()
+        return while_open, await left_open(before)
+
+    while_open, after = asyncio.run(scenario())
+    assert [line for line in while_open if line.startswith("socket TCP 127.0.0.1:") and line.endswith("LISTEN")]
+    assert after == []
+
+
+def test_left_open_reports_what_is_still_open_after_settling() -> None:
+    async def scenario() -> list[str]:
+        before = snapshot(os.getpid())
+        server = await asyncio.start_server(lambda r, w: None, "127.0.0.1", 0)
+        try:
+            return await left_open(before, settle=0.1)
+        finally:
+            server.close()
+            await server.wait_closed()
+
+    found = asyncio.run(scenario())
+    assert len(found) == 1 and found[0].endswith(" LISTEN"), found
+
+
+@pytest.mark.parametrize("before, settle, error", [
+    ("snapshot", 1.0, TypeError), (None, 1.0, TypeError), ("ok", -1, ValueError), ("ok", True, ValueError),
+    ("ok", "2", ValueError), ("ok", 61, ValueError),
+])
+def test_left_open_rejects_bad_input(before, settle, error) -> None:
+    real = snapshot(os.getpid())
+    with pytest.raises(error):
+        asyncio.run(left_open(real if before == "ok" else before, settle=settle))

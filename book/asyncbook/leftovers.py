@@ -13,11 +13,12 @@ never waited for is a leftover too).
 
 from __future__ import annotations
 
+import asyncio
 import os
 import pathlib
 from dataclasses import dataclass
 
-__all__ = ["Snapshot", "snapshot", "leftovers"]
+__all__ = ["Snapshot", "snapshot", "leftovers", "left_open"]
 
 _PROC = pathlib.Path("/proc")
 _TCP_STATES = {"01": "ESTABLISHED", "06": "TIME_WAIT", "08": "CLOSE_WAIT", "0A": "LISTEN"}
@@ -115,3 +116,24 @@ def leftovers(before: Snapshot, after: Snapshot) -> list[str]:
     found = [f"socket {desc}" for inode, desc in after.sockets.items() if inode not in before.sockets]
     found += [f"child process {pid}: {desc}" for pid, desc in after.children.items() if pid not in before.children]
     return sorted(found)
+
+
+async def left_open(before: Snapshot, *, settle: float = 2.0) -> list[str]:
+    """What this process holds now that it did not hold at *before*, once closing has finished.
+
+    Closing is asynchronous: a transport closes its socket a turn of the loop after
+    ``close()``, and a child's entry disappears only once it has been waited for. So the
+    check looks again every 0.05 s until nothing is left or *settle* seconds have passed, and
+    returns what is still open then (an empty list: everything was given back). A chapter that
+    starts servers and children takes a snapshot in its first cells and awaits this in its
+    last, so every run of the notebook (and nbval's output check) proves that it cleaned up.
+    """
+    if not isinstance(before, Snapshot):
+        raise TypeError("pass the Snapshot taken at the start, e.g. before = snapshot(os.getpid())")
+    if isinstance(settle, bool) or not isinstance(settle, (int, float)) or not 0 <= settle <= 60:
+        raise ValueError(f"settle is a number of seconds between 0 and 60, such as 2.0; got {settle!r}")
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + settle
+    while (found := leftovers(before, snapshot(before.pid))) and loop.time() < deadline:
+        await asyncio.sleep(0.05)
+    return found
