@@ -1,26 +1,25 @@
 """Chapters that start servers and child processes must stop them all before they end.
 
-nbval proves each output; it cannot see a server still listening or a child still running
-after the last cell, because neither prints anything. So each notebook of NOTEBOOKS runs here
-once more, top to bottom, in a fresh kernel; the kernel process's open sockets and child
-processes are listed (from /proc, by asyncbook.leftovers) before the first cell and after the
-last, and anything new is a failure, named in the message (for example
-"socket TCP 127.0.0.1:40123 LISTEN", or "child process 4321: python3 (state S)").
+A server still listening or a child still running after the last cell prints nothing, so
+nbval's output check alone cannot see it. Each notebook of NOTEBOOKS therefore checks itself:
+its first code cell takes a snapshot of what the kernel holds (asyncbook.leftovers), and its
+last cell prints what the kernel holds beyond that once closing has settled, or the line
+NOTHING_LEFT. That output is committed, so every nbval run of the notebook (in the suite and
+on every Python of the matrix) fails if a server, socket or child process is left behind;
+the check costs no second run of the notebook.
 
-The last test shows that this check can fail: a two-cell notebook that leaves a server
-listening and a child running is caught.
+The tests here make sure each notebook keeps those two cells, and show that the same last
+cell does report a notebook that leaves a server listening and a child running.
 """
 
 from __future__ import annotations
 
+import json
 import pathlib
-import time
 
 import nbformat
 import pytest
 from nbclient import NotebookClient
-
-from asyncbook.leftovers import leftovers, snapshot
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 
@@ -30,44 +29,44 @@ NOTEBOOKS = [
     "book/11_debugging_and_testing.ipynb",
 ]
 
-SETTLE_SECONDS = 2.0  # closing is asynchronous: give what was closed this long to disappear
+NOTHING_LEFT = "nothing left open: no socket, no child process"
+FIRST_CELL = "at_start = snapshot(os.getpid())"
+LAST_CELL = f'print(await left_open(at_start) or "{NOTHING_LEFT}")'
 
 
-def leftovers_after_running(nb: nbformat.NotebookNode, folder: pathlib.Path) -> list[str]:
-    """Run every cell of *nb* in a fresh kernel (in *folder*); return what the kernel still holds.
-
-    Cells tagged raises-exception may fail (nbclient lets them); any other error fails the run.
-    """
-    client = NotebookClient(nb, timeout=120, kernel_name="python3",
-                            resources={"metadata": {"path": str(folder)}})
-    with client.setup_kernel():
-        pid = client.km.provisioner.pid
-        before = snapshot(pid)
-        for index, cell in enumerate(nb.cells):
-            client.execute_cell(cell, index)
-        deadline = time.monotonic() + SETTLE_SECONDS
-        while (found := leftovers(before, snapshot(pid))) and time.monotonic() < deadline:
-            time.sleep(0.05)
-    return found
+def code_cells(path: pathlib.Path) -> list[dict]:
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    return [cell for cell in nb["cells"] if cell["cell_type"] == "code"]
 
 
 @pytest.mark.parametrize("name", NOTEBOOKS)
-def test_notebook_leaves_nothing_open(name: str) -> None:
-    path = ROOT / name
-    found = leftovers_after_running(nbformat.read(path, as_version=4), path.parent)
-    assert found == [], f"{name} ends with these still open (stop them in the notebook):\n" + "\n".join(found)
+def test_notebook_checks_that_it_left_nothing_open(name: str) -> None:
+    cells = code_cells(ROOT / name)
+    first, last = "".join(cells[0]["source"]), "".join(cells[-1]["source"])
+    assert FIRST_CELL in first, f"{name}: the first code cell must take the snapshot: {FIRST_CELL}"
+    assert last.strip() == LAST_CELL, f"{name}: the last code cell must be: {LAST_CELL}"
+    printed = "".join("".join(out.get("text", "")) for out in cells[-1]["outputs"])
+    assert printed == NOTHING_LEFT + "\n", f"{name} ends with these still open (stop them in the notebook):\n{printed}"
 
 
-def test_a_notebook_that_leaves_a_server_and_a_child_is_caught() -> None:
+def test_the_last_cell_reports_a_server_and_a_child_left_running() -> None:
     nb = nbformat.v4.new_notebook(cells=[
         nbformat.v4.new_code_cell(
-            "import asyncio, sys\n"
+            "import asyncio, os, sys\n"
+            "from asyncbook.leftovers import left_open, snapshot\n"
+            f"{FIRST_CELL}"),
+        nbformat.v4.new_code_cell(
             "async def handler(reader, writer):\n"
             "    writer.close()\n"
-            "server = await asyncio.start_server(handler, '127.0.0.1', 0)"),
-        nbformat.v4.new_code_cell(
+            "server = await asyncio.start_server(handler, '127.0.0.1', 0)\n"
             "proc = await asyncio.create_subprocess_exec(sys.executable, '-c', 'import time; time.sleep(30)')"),
+        nbformat.v4.new_code_cell(LAST_CELL.replace("await left_open(at_start)", "await left_open(at_start, settle=0.2)")),
+        nbformat.v4.new_code_cell("proc.kill(); await proc.wait(); server.close(); await server.wait_closed()"),
     ])
-    found = leftovers_after_running(nb, ROOT / "book")
-    assert [line for line in found if line.startswith("socket TCP 127.0.0.1:") and line.endswith(" LISTEN")], found
-    assert [line for line in found if line.startswith("child process ")], found
+    client = NotebookClient(nb, timeout=60, kernel_name="python3", resources={"metadata": {"path": str(ROOT / "book")}})
+    client.execute()
+    printed = "".join(out.get("text", "") for out in nb.cells[2].outputs)
+    lines = [line for line in printed.strip("[]\n").split(", ")]
+    assert any(line.startswith("'socket TCP 127.0.0.1:") and line.endswith(" LISTEN'") for line in lines), printed
+    assert any(line.startswith("'child process ") for line in lines), printed
+    assert NOTHING_LEFT not in printed
