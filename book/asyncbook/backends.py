@@ -3,8 +3,8 @@
 Why: chapter 12 shows that a program written against AnyIO runs unchanged on asyncio and on
 Trio, by starting it with ``anyio.run(main, backend="asyncio")`` and ``backend="trio"``. In a
 notebook cell that is not possible directly: the cell runs inside the kernel's asyncio loop,
-where ``anyio.run(..., backend="asyncio")`` fails exactly like ``asyncio.run`` ("cannot be
-called from a running event loop"). A worker thread has no event loop, so :func:`run_on` calls
+where ``anyio.run`` refuses to start, whichever the backend ("Already running asyncio in this
+thread": AnyIO asks sniffio which library is running before it starts one). A worker thread has no event loop, so :func:`run_on` calls
 ``anyio.run`` there (through :func:`asyncbook.loopthread.run_in_worker`), as a script would,
 and hands back the result or the exception. The same function runs the chapter's self-checks
 on both backends.
