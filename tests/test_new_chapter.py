@@ -12,6 +12,7 @@ import importlib.util
 import json
 import os
 import pathlib
+import re
 import shutil
 import subprocess
 import sys
@@ -41,8 +42,11 @@ def copy_repository(target: pathlib.Path) -> pathlib.Path:
 
 
 def toc_chapters(root: pathlib.Path) -> list[str]:
+    """The numbered chapters of _toc.yml (book/NN_name), in order; pages such as the teacher's
+    guide, which are not numbered chapters, are left out."""
     toc = yaml.safe_load((root / "_toc.yml").read_text(encoding="utf-8"))
-    return [chapter["file"] for part in toc["parts"] for chapter in part["chapters"]]
+    files = [chapter["file"] for part in toc["parts"] for chapter in part["chapters"]]
+    return [name for name in files if re.fullmatch(r"book/\d\d_\w+", name)]
 
 
 def test_a_new_chapter_passes_the_notebook_checks_and_nbval(tmp_path: pathlib.Path) -> None:
