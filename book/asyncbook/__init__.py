@@ -15,6 +15,9 @@ Each module has one job, so a chapter imports only what it teaches with:
 - :mod:`asyncbook.errors`: print exceptions and exception groups without frame lines.
 - :mod:`asyncbook.potatoes`: the potato shop of chapter 5.
 - :mod:`asyncbook.pool`: an in-memory connection pool for ``async with`` (chapter 7).
+- :mod:`asyncbook.workload`: work for thread and process pools, and files to hash (chapter 9).
+- :mod:`asyncbook.measure`: wall time and CPU time of a block; marking measured numbers (chapter 9).
+- :mod:`asyncbook.background`: an event loop in a background thread for sync code (chapter 9).
 
 The notebooks import this package from their own folder (``book/``); the
 tests import it through ``pythonpath = ["book"]`` in ``pyproject.toml``.
