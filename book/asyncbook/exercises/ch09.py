@@ -168,7 +168,7 @@ def check_sync_call(call_sync: Callable[..., Any]) -> str:
 
         def attempt(coro: Any, timeout: float) -> tuple[str, Any]:
             try:
-                return "returned", run_in_worker(call_sync, bg.loop, coro, timeout, timeout=5.0)
+                return "returned", run_in_worker(call_sync, bg.loop, coro, timeout, timeout=2.0)
             except TimeoutError as error:
                 if "still running after" in str(error):
                     return "hung", None
@@ -188,7 +188,7 @@ def check_sync_call(call_sync: Callable[..., Any]) -> str:
             raise Wrong(f"when the coroutine raises ValueError, call_sync should raise it too; it {kind} {value!r}.")
         kind, value = attempt(forever(), 0.1)
         if kind == "hung":
-            raise Wrong("call_sync(loop, never_ending(), 0.1) had not returned after 5 s: pass the time limit "
+            raise Wrong("call_sync(loop, never_ending(), 0.1) had not returned after 2 s: pass the time limit "
                         "to future.result(timeout).")
         if not (kind == "raised" and isinstance(value, TimeoutError)):
             raise Wrong(f"on a coroutine that never ends, call_sync with timeout 0.1 should raise TimeoutError; "
@@ -251,8 +251,8 @@ class _ProcessLikePool(concurrent.futures.Executor):
             else:
                 first = False
         if first:
-            # Wait (at most 1 s) for the other calls to arrive, as a busy worker would.
-            self.all_in.wait(1.0)
+            # Wait (at most 0.5 s) for the other calls to arrive, as a busy worker would.
+            self.all_in.wait(0.5)
             self.submitted_at_first_start = self.submitted
         return fn(*args, **kwargs)
 
