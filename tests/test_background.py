@@ -111,3 +111,21 @@ def test_run_refuses_a_bad_timeout(bad: object) -> None:
         with pytest.raises(ValueError, match="timeout must be"):
             bg.run(coro, timeout=bad)  # type: ignore[arg-type]
         coro.close()
+
+
+def test_call_soon_from_another_thread_waits_for_a_wake_up() -> None:
+    """The chapter's demonstration: once the loop sleeps, call_soon from outside does not wake it."""
+    ran: list[str] = []
+    with BackgroundLoop() as bg:
+        bg.wait_until_asleep()
+        bg.loop.call_soon(ran.append, "call_soon")
+        bg.wait_until_asleep()  # still asleep: nothing woke it (it may return at once)
+        assert ran == []
+        bg.loop.call_soon_threadsafe(ran.append, "call_soon_threadsafe")
+        bg.run(asyncio.sleep(0))
+        assert ran == ["call_soon", "call_soon_threadsafe"]
+
+
+def test_wait_until_asleep_refuses_a_bad_timeout() -> None:
+    with BackgroundLoop() as bg, pytest.raises(ValueError, match="timeout must be"):
+        bg.wait_until_asleep(0)

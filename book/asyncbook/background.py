@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import selectors
 import threading
 from collections.abc import Coroutine
 from types import TracebackType
@@ -22,6 +23,27 @@ __all__ = ["BackgroundLoop"]
 _T = TypeVar("_T")
 
 
+class _SleepAwareSelector(selectors.DefaultSelector):  # type: ignore[misc, valid-type]
+    """The loop's selector, noting when the loop goes to sleep with nothing at all to do.
+
+    The loop calls ``select(None)`` only when it has no ready callbacks and no timers: it will
+    sleep until a file descriptor (its self-pipe, say) wakes it. Anything added to its queue
+    without waking it from then on waits.
+    """
+
+    def __init__(self, asleep: threading.Event) -> None:
+        super().__init__()
+        self._asleep = asleep
+
+    def select(self, timeout: float | None = None):  # type: ignore[no-untyped-def]
+        if timeout is None:
+            self._asleep.set()
+        try:
+            return super().select(timeout)
+        finally:
+            self._asleep.clear()
+
+
 class BackgroundLoop:
     """``with BackgroundLoop() as bg:`` runs a new event loop in a daemon thread until the block ends.
 
@@ -29,12 +51,17 @@ class BackgroundLoop:
     :class:`concurrent.futures.Future`; ``bg.run(coro, timeout)`` waits for its result.
     Leaving the block cancels what is still running, stops the loop, joins the thread and
     closes the loop. *debug* turns on asyncio's debug mode for the loop, which among other
-    things makes non-thread-safe calls from other threads raise :class:`RuntimeError`.
+    things makes non-thread-safe calls from other threads raise :class:`RuntimeError` (its
+    warnings about slow callbacks are turned off: they depend on how busy the machine is).
     """
 
     def __init__(self, *, debug: bool = False) -> None:
-        self.loop = asyncio.new_event_loop()
+        self._asleep = threading.Event()
+        self.loop = asyncio.SelectorEventLoop(_SleepAwareSelector(self._asleep))
         self.loop.set_debug(bool(debug))
+        # Debug mode also logs every callback slower than 0.1 s; on a loaded machine that is any
+        # callback, so the book turns that part off: the thread checks are what it shows.
+        self.loop.slow_callback_duration = 60.0
         self._thread = threading.Thread(target=self._serve, name="background-loop", daemon=True)
         self._started = threading.Event()
         self._closed = False
@@ -48,6 +75,17 @@ class BackgroundLoop:
         self._thread.start()
         self._started.wait()
         return self
+
+    def wait_until_asleep(self, timeout: float = 5.0) -> None:
+        """Block until the loop has nothing to do and sleeps, waiting for a wake-up.
+
+        For showing what a wake-up does: a callback queued with ``loop.call_soon`` from another
+        thread after this returns is certain to wait, however busy the machine is.
+        """
+        if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout <= 0:
+            raise ValueError(f"timeout must be a positive number of seconds, got {timeout!r}")
+        if not self._asleep.wait(timeout):
+            raise TimeoutError(f"the background loop was still busy after {timeout} s")
 
     def submit(self, coro: Coroutine[Any, Any, _T]) -> concurrent.futures.Future[_T]:
         """Run *coro* on the background loop; return a thread-safe future of its result."""
