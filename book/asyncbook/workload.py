@@ -43,7 +43,7 @@ def spin(n: int) -> int:
 
 
 def sha256_hex(data: bytes) -> str:
-    """The SHA-256 of *data*, in hex. On buffers over 2 KiB, hashlib releases the GIL while hashing."""
+    """The SHA-256 of *data*, in hex. On buffers of 2 KiB or more, hashlib releases the GIL while hashing."""
     if not isinstance(data, (bytes, bytearray, memoryview)):
         raise TypeError(f"data must be bytes, got {type(data).__name__}; encode text first: text.encode()")
     return hashlib.sha256(data).hexdigest()

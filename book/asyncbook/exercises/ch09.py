@@ -2,21 +2,28 @@
 
 Where the chapter teaches what each exercise needs:
 
-- ch09-context: `loop.run_in_executor(executor, func, *args)` runs in the executor you pass
-  (section "run_in_executor and your own pool"); `to_thread` copies the caller's context and
-  `run_in_executor` does not, and `to_thread`'s source shows the fix, `ctx.run` through
-  `functools.partial` (section "Context variables cross into threads, or not").
-- ch09-threadsafe: only `call_soon_threadsafe` (or `run_coroutine_threadsafe`) may touch the loop
-  or its futures from another thread; `call_soon` from another thread neither is safe nor wakes
-  the loop (section "Calling into the loop from another thread" and its pitfall).
+- ch09-context: `loop.run_in_executor(executor, func, *args)` runs in the executor you pass, and
+  takes no keyword arguments, so calls are packed with `functools.partial` (section "to_thread
+  and run_in_executor"); `to_thread` copies the caller's context and runs `func` through
+  `ctx.run` (its source, printed in the same section), `run_in_executor` does not (section
+  "Context variables cross into threads, or not").
+- ch09-threadsafe: only `loop.call_soon_threadsafe` (or `asyncio.run_coroutine_threadsafe`) may
+  be used on a loop, its futures included, from another thread; `call_soon` from another thread
+  neither is safe nor wakes the loop, and debug mode makes it raise (sections "Calling into the
+  loop from another thread", "Why not loop.call_soon from another thread?", and the pitfall
+  "Non-thread-safe calls from another thread").
 - ch09-sync-call: `asyncio.run_coroutine_threadsafe(coro, loop)` returns a
-  `concurrent.futures.Future`; `future.result(timeout)` raises `TimeoutError`, and
-  `future.cancel()` cancels the task on the loop (sections "Calling into the loop from another
-  thread" and "A loop in a background thread").
-- ch09-picklable: a process pool pickles the function by reference; a lambda or a local
-  function cannot be pickled, a function from a notebook cell cannot be found by a `spawn`
-  child, a module's function can; `run_in_executor` submits at once, so building the list
-  first runs the calls side by side (sections "Processes for Python code" and "Pitfalls").
+  `concurrent.futures.Future`; `future.result(timeout)` returns the result, raises the
+  exception or raises `TimeoutError`, and `future.cancel()` cancels the task on the loop
+  (sections "Calling into the loop from another thread" and "A loop in a background thread",
+  whose `BackgroundLoop.run` source is printed). Chapter 3 teaches that `asyncio.run` starts a
+  new loop.
+- ch09-picklable: a process pool pickles the function by reference; a lambda or a function
+  defined inside another cannot be pickled, and a function from a notebook cell cannot be found
+  by a `spawn` child, while a module's function can (sections "What crosses to a process:
+  pickles" and "Start methods"); `functools.partial` carries keyword arguments, and
+  `run_in_executor` submits at once, so building the list first runs the calls side by side
+  (section "to_thread and run_in_executor"; the finale's `hash_in` does it).
 
 No verdict depends on how fast the machine is: where the reader's code might wait forever, a
 generous time limit ends the check and the feedback says what was still waiting.
