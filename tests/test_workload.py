@@ -12,7 +12,7 @@ from concurrent.futures import ProcessPoolExecutor
 import pytest
 
 from asyncbook import workload
-from asyncbook.workload import hash_file, make_files, send_stderr_to, sha256_hex, spin
+from asyncbook.workload import hash_file, make_files, send_stderr_to, sha256_hex, spin, worker_pid
 
 
 def test_spin_computes_its_sum() -> None:
@@ -79,7 +79,7 @@ def test_hash_file_bad_input(tmp_path) -> None:
 
 
 def test_functions_pickle_by_reference() -> None:
-    for function in (spin, hash_file, sha256_hex, make_files, send_stderr_to):
+    for function in (spin, worker_pid, hash_file, sha256_hex, make_files, send_stderr_to):
         assert pickle.loads(pickle.dumps(function)) is function
         assert function.__module__ == "asyncbook.workload"
 
@@ -101,3 +101,4 @@ def test_a_spawn_process_pool_finds_them(tmp_path) -> None:
     with ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("spawn")) as pool:
         assert list(pool.map(hash_file, paths)) == [hash_file(p) for p in paths]
         assert pool.submit(workload.spin, 100).result() == spin(100)
+        assert pool.submit(worker_pid).result() != worker_pid()

@@ -16,7 +16,7 @@ import pathlib
 import random
 import sys
 
-__all__ = ["spin", "make_files", "hash_file", "sha256_hex", "send_stderr_to"]
+__all__ = ["spin", "worker_pid", "make_files", "hash_file", "sha256_hex", "send_stderr_to"]
 
 _CHUNK = 1 << 16  # read files 64 KiB at a time: hashlib releases the GIL on chunks this big
 
@@ -40,6 +40,15 @@ def spin(n: int) -> int:
     for i in range(n):
         total = (total + i * i) % 1_000_003
     return total
+
+
+def worker_pid() -> int:
+    """The id of the process that runs this call.
+
+    Sent to a new pool, it shows which process did the work, and it makes each worker import
+    this module, so that later calls of :func:`spin` measure the work and not the import.
+    """
+    return os.getpid()
 
 
 def sha256_hex(data: bytes) -> str:
