@@ -23,6 +23,9 @@ Each module has one job, so a chapter imports only what it teaches with:
 - :mod:`asyncbook.pytestrun`: run a small pytest suite and show its report (chapter 11).
 - :mod:`asyncbook.leftovers`: list the sockets and child processes a process holds, so the
   tests can prove a chapter stopped every server and child it started (chapter 10).
+- :mod:`asyncbook.workload`: work for thread and process pools, and files to hash (chapter 9).
+- :mod:`asyncbook.measure`: wall time and CPU time of a block; marking measured numbers (chapter 9).
+- :mod:`asyncbook.background`: an event loop in a background thread for sync code (chapter 9).
 
 The notebooks import this package from their own folder (``book/``); the
 tests import it through ``pythonpath = ["book"]`` in ``pyproject.toml``.
