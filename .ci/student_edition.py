@@ -117,6 +117,9 @@ def build(output: pathlib.Path = OUTPUT, *, hide: bool = True) -> int:
     if here not in sys.path:
         sys.path.insert(0, here)   # so Sphinx can import this module as the extension
     config = ROOT / "_config.yml"
+    # Sphinx starts from the searchindex.js already in the output folder and only drops the pages'
+    # entries, not their words: words of an earlier build with solutions would stay in the index.
+    (output / "searchindex.js").unlink(missing_ok=True)
     result = build_sphinx(
         ROOT, output, noconfig=True, path_config=str(config), confoverrides=overrides(config, hide),
         doctreedir=output.parent / ".doctrees", builder="html", warningiserror=True, keep_going=True,

@@ -187,7 +187,8 @@ def html_text(path: pathlib.Path) -> str:
 def search_terms(site: pathlib.Path) -> set[str]:
     text = (site / "searchindex.js").read_text(encoding="utf-8")
     index = json.loads(text[text.index("(") + 1:text.rindex(")")])
-    return set(index["terms"]) | set(index["titleterms"])
+    # A term maps to a page number or a list of them; an empty list finds nothing.
+    return {term for kind in ("terms", "titleterms") for term, pages in index[kind].items() if pages != []}
 
 
 
