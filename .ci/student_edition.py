@@ -7,12 +7,14 @@ It builds with Jupyter Book 1's own Sphinx entry point (`jupyter_book.sphinx.bui
 overrides (JB1's `--config` replaces `_config.yml` instead of layering on it, so an overlay file
 would have to repeat it):
 
-- `hide_solutions = True`, sphinx-exercise's option. It drops a `{solution}` directive, but with
-  the gated form this book uses (`{solution-start}` ... `{solution-end}` cells) it drops only the
-  solution's title: the explanation after the directive and the solution's code cells stay on
-  the page. So this module is also a small Sphinx extension (added to the build's extensions)
-  that removes everything from each `{solution-start}` to its `{solution-end}`, before
-  sphinx-exercise merges them; the search index is made from the same trimmed pages.
+- `hide_solutions = True`, sphinx-exercise's option. It drops a `{solution}` directive, but not
+  the gated form this book uses (`{solution-start}` ... `{solution-end}` cells): under it,
+  `{solution-start}` returns nothing, so the explanation after it and the solution's code cells
+  are left in the page, and the left-over `{solution-end}` node stops the build (sphinx-exercise
+  1.2.1: "NotImplementedError: ... departing unknown node type: solution_end_node"). So this
+  module is also a small Sphinx extension (added to the build's extensions) that removes
+  everything from each `{solution-start}` to its `{solution-end}`, before sphinx-exercise merges
+  them; the search index is made from the same trimmed pages.
 - no copies of the sources (`html_copy_source = False`) and no download button: `_sources/`
   would otherwise hold every notebook, solutions included, one click away;
 - a banner on every page (the theme's `announcement` option) saying this is the student edition.
