@@ -4,7 +4,7 @@ The fast checks below (always run) look at the teacher's notebooks the script ma
 chapter. The end-to-end run needs nbgrader (requirements.txt) and runs real kernels for a class
 of fake students, so it runs as its own step of `.ci/run`, not in the main test command:
 
-    ASYNCBOOK_TEACHING=1 .venv/bin/python -m pytest -n 0 tests/test_grading.py
+    ASYNCBOOK_TEACHING=1 .venv/bin/python -m pytest -n 2 tests/test_student_edition.py tests/test_grading.py
 
 It makes a course from chapter GRADED_CHAPTER in a temporary folder, runs
 `nbgrader generate_assignment`, puts one submission per fake student in `submitted/`, runs
