@@ -31,12 +31,12 @@ PROMPTS = {
                                    ("from collections.abc import Awaitable", 0)]),
     7: ("07_async_with.ipynb", [("await game()", 0), ("async def first_even_by_hand_wrong", 0), ("class Table:", 0),
                                 ("async def opened(", 0), ("with GameContext() as ctx:", 0)]),
-    # Chapters 8-12: their notebooks join book/ when the lead merges them.
+    # Chapters 8-12: prompts in the order of the chapter's sections.
     8: ("08_coordination.ipynb", [("async def sell_locked(", 0), ("async def settle():", 0), ("sem = asyncio.BoundedSemaphore(2)", 0),
                                   ("tickets = asyncio.PriorityQueue()", 0), ("DONE = None", 0)]),
     9: ("09_threads_and_processes.ipynb", [("finished = threading.Event()", 0), ("import re", 0), ("BackgroundLoop", 0)]),
-    10: ("10_streams_and_subprocesses.ipynb", [("async def naive(reader, writer):", 0), ("readexactly", 0), ("PIPE = asyncio.subprocess.PIPE", 0)]),
-    11: ("11_debugging_and_testing.ipynb", [("async def child():", 0), ("from asyncbook.virtualtime import run_virtual", 0), ("import gc", 0)]),
+    10: ("10_streams_and_subprocesses.ipynb", [("readexactly", 0), ("async def naive(reader, writer):", 0), ("PIPE = asyncio.subprocess.PIPE", 0)]),
+    11: ("11_debugging_and_testing.ipynb", [("import gc", 0), ("async def child():", 0), ("from asyncbook.virtualtime import run_virtual", 0)]),
     12: ("12_trio_and_anyio.ipynb", [("drive():", 0), ("async def job(tl, name, seconds, fail=False):", 0), ("async def greet(name):", 0)]),
 }
 
