@@ -18,8 +18,12 @@ import json
 import os
 import pathlib
 import re
+import shutil
+import signal
 import subprocess
 import sys
+import tempfile
+import time
 from dataclasses import dataclass
 
 import pytest
@@ -106,12 +110,78 @@ def root() -> pathlib.Path:
     return ROOT
 
 
+_BUILD_COMMAND = [str(pathlib.Path(sys.executable).with_name("jupyter-book")), "build", ".", "-W", "--keep-going", "--all"]
+_BUILD_RESULT = "ASYNCBOOK_BUILD_RESULT"   # environment: where the early build writes [returncode, log]
+
+# Runs the build and writes its exit status and output as JSON, all at once (a rename), so that
+# a reader of the file sees either nothing or the whole result.
+_BUILD_RUNNER = """
+import json, os, subprocess, sys
+result_path, command = sys.argv[1], sys.argv[2:]
+os.nice(int(os.environ.get("ASYNCBOOK_NICENESS", "0")))
+done = subprocess.run(command, capture_output=True, text=True, timeout=600)
+with open(result_path + ".part", "w", encoding="utf-8") as out:
+    json.dump([done.returncode, done.stdout + done.stderr], out)
+os.replace(result_path + ".part", result_path)
+"""
+_early_build: dict = {}
+
+
+def _selects_built_book(config: pytest.Config) -> bool:
+    """Whether this run's arguments include the checks of the built book (all of tests/, say)."""
+    if config.option.collectonly:
+        return False
+    wanted = [ROOT / name for name in BUILT_BOOK_FILES]
+    for arg in config.args:
+        path = pathlib.Path(config.invocation_params.dir, arg.split("::", 1)[0]).resolve()
+        if any(path == file or path in file.parents for file in wanted):
+            return True
+    return False
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Start the book build at once, in the background, if this run checks the built book.
+
+    The build is on the suite's longest path (build, then links, then browser, on one worker),
+    and workers take seconds to start and collect: started here, by the process that starts
+    them, it is done or nearly done when the first check needs it. The workers (started after
+    this hook, so they inherit the environment variable) find its result in a file.
+    """
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        return
+    if _NOTEBOOKS_DONE not in os.environ:
+        os.environ[_NOTEBOOKS_DONE] = tempfile.mkdtemp(prefix="asyncbook-notebooks-")
+        _early_build["marks"] = os.environ[_NOTEBOOKS_DONE]
+    if _BUILD_RESULT in os.environ or not _selects_built_book(session.config):
+        return
+    folder = pathlib.Path(tempfile.mkdtemp(prefix="asyncbook-build-"))
+    result = folder / "book-build.json"
+    env = dict(os.environ, NO_COLOR="1", ASYNCBOOK_NICENESS=str(BACKGROUND_NICENESS))
+    process = subprocess.Popen([sys.executable, "-c", _BUILD_RUNNER, str(result), *_BUILD_COMMAND],
+                               cwd=ROOT, env=env, stdin=subprocess.DEVNULL,
+                               start_new_session=True)   # its own process group: stopped as one
+    _early_build.update(process=process, folder=folder)
+    os.environ[_BUILD_RESULT] = str(result)
+
+
+def _wait_for_early_build(result: pathlib.Path) -> tuple[int, str]:
+    deadline = time.monotonic() + 660
+    while not result.exists():
+        if time.monotonic() > deadline:
+            return 1, f"the book build did not finish within 11 minutes (no {result})"
+        process = _early_build.get("process")
+        if process is not None and process.poll() is not None and not result.exists():
+            return 1, f"the book build stopped without a result (exit {process.returncode})"
+        time.sleep(0.2)
+    returncode, log = json.loads(result.read_text(encoding="utf-8"))
+    return returncode, log
+
+
 def _build() -> tuple[int, str]:
-    jupyter_book = pathlib.Path(sys.executable).with_name("jupyter-book")
     env = dict(os.environ, NO_COLOR="1")
     result = subprocess.run(
-        [str(jupyter_book), "build", ".", "-W", "--keep-going", "--all"],
-        cwd=ROOT, capture_output=True, text=True, env=env, timeout=600,
+        _BUILD_COMMAND, cwd=ROOT, capture_output=True, text=True, env=env, timeout=600,
         preexec_fn=lower_priority,   # background work: the notebooks' kernels come first
     )
     return result.returncode, result.stdout + result.stderr
@@ -122,10 +192,13 @@ def build_log(tmp_path_factory: pytest.TempPathFactory) -> str:
     """Build the book once for the whole run, as readers do; return the build's output.
 
     `--all` re-reads every page, because Sphinx repeats a page's warnings only when it re-reads it.
-    The suite runs on several xdist workers (pyproject.toml); the first one to need the build makes
-    it, under a lock, and the other reads its result, so _build/ is written once and by one.
+    Normally the build was started at the beginning of the run (pytest_sessionstart) and this
+    waits for its result. Otherwise (a worker started by other means) the first worker to need
+    the build makes it, under a lock, and the others read its result, so _build/ is written once.
     """
-    if not os.environ.get("PYTEST_XDIST_WORKER"):
+    if _BUILD_RESULT in os.environ:
+        returncode, log = _wait_for_early_build(pathlib.Path(os.environ[_BUILD_RESULT]))
+    elif not os.environ.get("PYTEST_XDIST_WORKER"):
         returncode, log = _build()
     else:
         shared = tmp_path_factory.getbasetemp().parent   # the same folder for every worker of this run
@@ -168,21 +241,24 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
 
 # How the suite spreads over its xdist workers (pyproject.toml sets -n and --dist loadfile).
 #
-# Units of work: the three files that check the built book (build, links, browser) form one
-# unit, run in that order on one worker, since they share one build and one browser; every
-# notebook is a unit of its own; every other test file is a unit. A worker asks for its next
-# unit when it is nearly done with the last one, so the units are queued longest first: the
-# built book, then the notebooks (most intended waits first), then the unit tests. Notebooks
-# mostly wait (their sleeps are the lesson), so several run side by side at little CPU cost.
+# Units of work: every notebook is a unit of its own; the three files that check the built book
+# (build, links, browser) form one unit, run in that order on one worker, since they share one
+# build and one browser; every other test file is a unit. Two phases:
 #
-# What must not happen is a notebook's quantised timeline reading a step late because the CPU
-# was busy elsewhere (see asyncbook/timeline.py). Everything else therefore runs at a lower
-# priority (`nice`, BACKGROUND_NICENESS): the book build and Chromium, which keep a core busy,
-# and the unit tests (see pytest_runtest_setup). When a notebook's task wakes up, the kernel
-# scheduler gives it a core first.
+# 1. The notebooks, side by side on every worker, most intended waits first, and nothing else
+#    (pytest_runtest_setup holds the other tests back until every notebook is done). They
+#    mostly wait, so running them together costs little CPU; but a quantised timeline must not
+#    read a step late (see asyncbook/timeline.py), and with the build, Chromium or the unit tests
+#    beside them, this 2-core virtual machine delayed wake-ups by up to 0.47 s.
+# 2. The built book and the unit tests, at a lower priority (`nice`, BACKGROUND_NICENESS).
+#
+# The book build is the exception that starts at once: pytest_sessionstart runs it in the
+# background, at the lower priority (it disturbed no wake-up by more than 2 ms in a probe), so
+# it is ready when phase 2 begins.
 BUILT_BOOK_FILES = ("tests/test_build.py", "tests/test_links.py", "tests/test_browser.py")
 BUILT_BOOK_UNIT = "built-book"
 BACKGROUND_NICENESS = 10
+NOTEBOOK_PHASE_LIMIT = 600   # seconds a worker waits for the other workers' notebooks, at most
 
 
 def lower_priority() -> None:
@@ -205,38 +281,85 @@ def _intended_waits(path: pathlib.Path) -> float:
 
 
 def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Queue the units longest first (see above); within a unit, tests keep their order.
+    """Queue the notebooks first (longest first), then the built book, then the unit tests.
 
-    Every worker collects and sorts the same way, so xdist sees one order. Under -n 0 the same
-    order holds: the built book first, then the notebooks, then the unit tests.
+    Within a unit, tests keep their order. Every worker collects and sorts the same way, so
+    xdist sees one order; under -n 0 the same order holds.
     """
     def rank(item: pytest.Item) -> tuple:
         unit = work_unit(item.nodeid)
-        if unit == BUILT_BOOK_UNIT:
-            return (0, BUILT_BOOK_FILES.index(item.nodeid.split("::", 1)[0]), 0.0, "")
         if unit.endswith(".ipynb"):
-            return (1, 0, -_intended_waits(ROOT / unit), unit)
+            return (0, 0, -_intended_waits(ROOT / unit), unit)
+        if unit == BUILT_BOOK_UNIT:
+            return (1, BUILT_BOOK_FILES.index(item.nodeid.split("::", 1)[0]), 0.0, "")
         return (2, 0, 0.0, unit)
 
     items.sort(key=rank)   # stable: the order inside each unit is the collection order
 
 
-_lowered = False
+_NOTEBOOKS_DONE = "ASYNCBOOK_NOTEBOOKS_DONE"   # environment: the folder of "this notebook is done" marks
+_worker: dict = {"unit": None, "waited": False, "lowered": False, "controller": False}
 
 
-def pytest_runtest_setup(item: pytest.Item) -> None:
-    """A worker that reaches the unit tests lowers its own priority for the rest of the run.
+class NotebookPhase:
+    """The hooks of the notebook phase, as a plugin: a conftest's item hooks reach only the tests
+    in its own folder (tests/), and these must see the notebooks' cells (book/) too."""
 
-    Units are queued notebooks before unit tests, so by the time any worker takes a unit-test
-    file, every notebook has been handed out: the priority of a process that will still run a
-    notebook is never lowered. (The built-book worker is not lowered as a whole: its tests start
-    the build and Chromium at a lower priority, and it may take a notebook next.)
+    @staticmethod
+    def pytest_runtest_setup(item: pytest.Item) -> None:
+        _enter_unit(item)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # xdist's controller (the process that starts the workers) has its "dsession" plugin.
+    _worker["controller"] = config.pluginmanager.hasplugin("dsession")
+    if not config.pluginmanager.has_plugin("asyncbook-notebook-phase"):
+        config.pluginmanager.register(NotebookPhase(), "asyncbook-notebook-phase")
+
+
+def _mark_notebook_done(unit: str | None) -> None:
+    folder = os.environ.get(_NOTEBOOKS_DONE)
+    if folder and unit and unit.endswith(".ipynb"):
+        (pathlib.Path(folder) / unit.replace("/", "__")).touch()
+
+
+def _wait_for_every_notebook(session: pytest.Session) -> None:
+    """Return once every notebook of this run has finished, on whichever worker it ran."""
+    folder = os.environ.get(_NOTEBOOKS_DONE)
+    if not folder:
+        return
+    expected = {unit.replace("/", "__") for unit in map(work_unit, (i.nodeid for i in session.items))
+                if unit.endswith(".ipynb")}
+    deadline = time.monotonic() + NOTEBOOK_PHASE_LIMIT
+    while not expected <= {path.name for path in pathlib.Path(folder).iterdir()}:
+        if time.monotonic() > deadline:
+            return   # a worker died mid-notebook: its failure is reported; carry on
+        time.sleep(0.1)
+
+
+def _enter_unit(item: pytest.Item) -> None:
+    """Before a worker's first test that is not a notebook cell: wait until every notebook is done.
+
+    The notebooks run first, side by side, and alone. Each of them mostly waits, but with the
+    book build, Chromium or the unit tests beside them (process starts, page renders, pools),
+    this 2-core virtual machine let a process that slept 0.1 s wake up as much as 0.47 s late,
+    and quantised timelines read steps late; the notebooks alone: 0.011 s at worst. So a worker
+    that is done with notebooks waits here until the others are too (each worker marks a
+    notebook done when it moves on from it, or ends). After that it lowers its own priority for
+    the rest of the run (nothing timing-sensitive is left).
     """
-    global _lowered
     unit = work_unit(item.nodeid)
-    if not _lowered and unit != BUILT_BOOK_UNIT and not unit.endswith(".ipynb"):
+    if unit != _worker["unit"]:
+        _mark_notebook_done(_worker["unit"])
+        _worker["unit"] = unit
+    if unit.endswith(".ipynb"):
+        return
+    if not _worker["waited"]:
+        _worker["waited"] = True
+        _wait_for_every_notebook(item.session)
+    if not _worker["lowered"]:
+        _worker["lowered"] = True
         lower_priority()
-        _lowered = True
 
 
 @pytest.hookimpl(optionalhook=True)
@@ -263,6 +386,17 @@ def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Co
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    _mark_notebook_done(_worker["unit"])   # a worker's last unit
+    if "marks" in _early_build:
+        shutil.rmtree(_early_build.pop("marks"), ignore_errors=True)
+        os.environ.pop(_NOTEBOOKS_DONE, None)
+    process = _early_build.get("process")
+    if process is not None:   # the early build, if the run ended before it did (or to reap it)
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGTERM)   # the runner and the build it started
+        process.wait()
+        shutil.rmtree(_early_build["folder"], ignore_errors=True)
+        os.environ.pop(_BUILD_RESULT, None)
     reporter = session.config.pluginmanager.get_plugin("terminalreporter")
     if reporter is None:
         return
