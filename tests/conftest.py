@@ -309,6 +309,38 @@ class NotebookPhase:
     def pytest_runtest_setup(item: pytest.Item) -> None:
         _enter_unit(item)
 
+    @staticmethod
+    def pytest_runtest_call(item: pytest.Item) -> None:
+        _kernel_started()
+
+    @staticmethod
+    def pytest_runtest_teardown(item: pytest.Item) -> None:
+        _kernel_started()   # also when the kernel failed to start (no call then)
+
+
+def _starting_a_kernel() -> None:
+    """Take the run's kernel-start lock: one notebook kernel starts at a time, across workers.
+
+    jupyter_client gives a new kernel five free TCP ports by asking the system for them and
+    releasing them; the kernel binds them a moment later. Kernels started at the same instant
+    by several workers can be handed the same port, and one dies ("Kernel died before replying
+    to kernel_info"; seen once, on a heavily loaded machine). Starting them one after another
+    (the lock is held from the notebook's first setup until its first cell runs, about 0.7 s)
+    closes that window.
+    """
+    folder = os.environ.get(_NOTEBOOKS_DONE)
+    if folder and "lock" not in _worker:
+        lock = open(pathlib.Path(folder).with_name(pathlib.Path(folder).name + ".kernel-start.lock"), "w")
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        _worker["lock"] = lock
+
+
+def _kernel_started() -> None:
+    lock = _worker.pop("lock", None)
+    if lock is not None:
+        fcntl.flock(lock, fcntl.LOCK_UN)
+        lock.close()
+
 
 def pytest_configure(config: pytest.Config) -> None:
     # xdist's controller (the process that starts the workers) has its "dsession" plugin.
@@ -352,6 +384,8 @@ def _enter_unit(item: pytest.Item) -> None:
     if unit != _worker["unit"]:
         _mark_notebook_done(_worker["unit"])
         _worker["unit"] = unit
+        if unit.endswith(".ipynb"):
+            _starting_a_kernel()
     if unit.endswith(".ipynb"):
         return
     if not _worker["waited"]:
@@ -388,7 +422,9 @@ def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Co
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     _mark_notebook_done(_worker["unit"])   # a worker's last unit
     if "marks" in _early_build:
-        shutil.rmtree(_early_build.pop("marks"), ignore_errors=True)
+        marks = _early_build.pop("marks")
+        shutil.rmtree(marks, ignore_errors=True)
+        pathlib.Path(marks + ".kernel-start.lock").unlink(missing_ok=True)
         os.environ.pop(_NOTEBOOKS_DONE, None)
     process = _early_build.get("process")
     if process is not None:   # the early build, if the run ended before it did (or to reap it)

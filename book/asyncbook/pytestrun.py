@@ -34,8 +34,10 @@ __all__ = ["run_pytest"]
 
 _BOOK = pathlib.Path(__file__).resolve().parent.parent       # the folder that holds asyncbook/
 _WIDTH = 80
+# Variables that change what pytest prints. CI and BUILD_NUMBER among them: where either is set
+# (a CI service), pytest stops shortening the short test summary's lines to the terminal width.
 _UNSTABLE_ENV = ("PYTHONWARNINGS", "PYTHONDEVMODE", "PYTHONASYNCIODEBUG", "PYTHONTRACEMALLOC",
-                 "FORCE_COLOR", "NO_COLOR", "PYTHON_COLORS", "PYTHONSTARTUP", "COLUMNS")
+                 "FORCE_COLOR", "NO_COLOR", "PYTHON_COLORS", "PYTHONSTARTUP", "COLUMNS", "CI", "BUILD_NUMBER")
 # "===== 3 passed, 1 failed in 0.12s =====", also "in 61.02s (0:01:01)"
 _SUMMARY = re.compile(r"^=+ (?P<text>.*?) in \d+(?:\.\d+)?s(?: \(\d+:\d\d:\d\d\))? =+$", re.MULTILINE)
 
