@@ -362,7 +362,11 @@ def check_run_child(run_child: Callable[..., Any]) -> str:
 
         async def hanging() -> tuple[str, Any, bool]:
             kind, value = await _outcome(run_child([python, "-c", hang], 0.2))
-            text = pid_file.read_text() if pid_file.exists() else ""
+            # On a busy machine the child may not have written its pid yet (Python takes a while to
+            # start); if it is still alive, it will: wait for that, or the check would miss a child
+            # left running. (A child killed before it wrote anything never will: then it is gone.)
+            await _outcome(_until(lambda: pid_file.exists() and pid_file.read_text().strip() != ""), guard=3.0)
+            text = pid_file.read_text().strip() if pid_file.exists() else ""
             if not text:
                 return kind, value, False
             pid = int(text)
