@@ -298,7 +298,7 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
 
 
 _NOTEBOOKS_DONE = "ASYNCBOOK_NOTEBOOKS_DONE"   # environment: the folder of "this notebook is done" marks
-_worker: dict = {"unit": None, "waited": False, "lowered": False, "controller": False}
+_worker: dict = {"unit": None, "waited": False, "lowered": False}
 
 
 class NotebookPhase:
@@ -343,8 +343,6 @@ def _kernel_started() -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    # xdist's controller (the process that starts the workers) has its "dsession" plugin.
-    _worker["controller"] = config.pluginmanager.hasplugin("dsession")
     if not config.pluginmanager.has_plugin("asyncbook-notebook-phase"):
         config.pluginmanager.register(NotebookPhase(), "asyncbook-notebook-phase")
 
