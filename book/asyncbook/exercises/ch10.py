@@ -20,6 +20,14 @@ happened. Scenarios that need a stream cut at awkward places also feed a ``Strea
 directly, one piece per turn of the loop, so that the cut is certain. Each scenario has a
 guard time limit, reached only by wrong answers, and every server, connection and child
 that a check starts is closed or killed before the check returns.
+
+No verdict on a right answer depends on the machine's speed. A busy machine can leave the
+checker's thread without a CPU for half a second; when it runs again, every timer that came due
+meanwhile fires at once, the guard's with the answer's. So a guard ends an answer only after its
+time is up *and* the loop has turned a number of times since: turns in which a right answer,
+whose own time limit fired first, finishes. Waits on other processes get seconds where a right
+answer needs milliseconds, and whether a connection was closed is read from asyncio's
+transports instead of being waited for.
 """
 
 from __future__ import annotations
@@ -27,13 +35,11 @@ from __future__ import annotations
 import asyncio
 import gc
 import inspect
-import os
 import pathlib
 import random
 import signal
 import struct
 import sys
-import tempfile
 import warnings
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -41,7 +47,14 @@ from typing import Any
 
 from ..selfcheck import Wrong, exercise, run_in_fresh_loop
 
-_GUARD = 2.0  # seconds a right answer never needs; only wrong answers run into it
+# Guards: only wrong answers (that hang, or leave something open or running) run into them, and
+# their feedback names the seconds. _GUARD: one step of a dialogue on 127.0.0.1, which a right
+# answer finishes in a few turns of the loop. _LONG_GUARD: whole scenarios of many turns, and
+# waits for other processes (a busy machine can start or end a process seconds late).
+_GUARD = 1.0
+_LONG_GUARD = 5.0
+_TURNS = 20  # turns of the loop a guard waits for after its time is up
+_RUN_LIMIT = 30.0  # the worker thread's own limit: a safety net behind the guards
 
 
 def _require_coroutine_function(func: object, name: str) -> None:
@@ -66,14 +79,32 @@ def _describe(kind: str, value: Any) -> str:
 
 
 async def _outcome(aw: Awaitable[Any], guard: float = _GUARD) -> tuple[str, Any]:
-    """Run *aw* under the guard time limit; say how it ended instead of raising."""
+    """Run *aw* under a guard; say how it ended ("returned", "raised", "timeout") instead of raising.
+
+    The guard is *guard* seconds of the loop's clock followed by _TURNS turns of the loop. A plain
+    ``asyncio.timeout(guard)`` would fire in the same turn as the answer's own, shorter, time limit
+    after the thread had been kept from running for longer than *guard*, and cancel a right answer.
+    """
+    task = asyncio.ensure_future(aw)
+    loop = asyncio.get_running_loop()
+    deadline, turns_after = loop.time() + guard, 0
     try:
-        async with asyncio.timeout(guard):
-            return "returned", await aw
-    except TimeoutError:
+        while not task.done() and turns_after < _TURNS:
+            await asyncio.wait({task}, timeout=0.01)
+            if loop.time() >= deadline:
+                turns_after += 1
+    finally:
+        if not task.done():
+            task.cancel()
+            await asyncio.wait({task})
+    if task.cancelled():
         return "timeout", guard
-    except Exception as error:  # the reader's code failed: the caller explains it
-        return "raised", error
+    error = task.exception()
+    if error is None:
+        return "returned", task.result()
+    if not isinstance(error, Exception):  # KeyboardInterrupt, SystemExit: not the answer's verdict
+        raise error
+    return "raised", error  # the reader's code failed: the caller explains it
 
 
 @asynccontextmanager
@@ -129,7 +160,7 @@ async def _fed_reader(read_messages: Callable[..., Any], pieces: list[bytes]) ->
 
     feeder = asyncio.create_task(feed())
     try:
-        return await _outcome(read_messages(reader))
+        return await _outcome(read_messages(reader), _LONG_GUARD)  # one turn per piece: many turns
     finally:
         feeder.cancel()
         await asyncio.gather(feeder, return_exceptions=True)
@@ -152,7 +183,7 @@ def check_read_messages(read_messages: Callable[..., Any]) -> str:
                 f"{_describe(kind, value)}; expected {_MESSAGES[:3]!r} and 3 more.{hint}")
 
     # First a StreamReader fed piece by piece (the cuts are certain), then a real server.
-    kind, value = run_in_fresh_loop(lambda: _fed_reader(read_messages, _cut(data, random.Random(10))))
+    kind, value = run_in_fresh_loop(lambda: _fed_reader(read_messages, _cut(data, random.Random(10))), _RUN_LIMIT)
     if (kind, value) != ("returned", _MESSAGES):
         raise Wrong(explain(kind, value, "a stream brought"))
 
@@ -170,20 +201,21 @@ def check_read_messages(read_messages: Callable[..., Any]) -> str:
         async with _serve(send_in_pieces) as port:
             reader, writer = await asyncio.open_connection("127.0.0.1", port)
             try:
-                return await _outcome(read_messages(reader))
+                return await _outcome(read_messages(reader), _LONG_GUARD)
             finally:
                 writer.close()
 
-    kind, value = run_in_fresh_loop(over_tcp)
+    kind, value = run_in_fresh_loop(over_tcp, _RUN_LIMIT)
     if (kind, value) != ("returned", _MESSAGES):
         raise Wrong(explain(kind, value, "a server on 127.0.0.1 sent"))
 
-    kind, value = run_in_fresh_loop(lambda: _fed_reader(read_messages, []))
+    kind, value = run_in_fresh_loop(lambda: _fed_reader(read_messages, []), _RUN_LIMIT)
     if (kind, value) != ("returned", []):
         raise Wrong(f"on a stream that ends at once, read_messages {_describe(kind, value)}; expected [].")
 
     for cut_at, where in ((len(data) - 2, "inside the last message"), (len(data) - 5, "inside a header")):
-        kind, value = run_in_fresh_loop(lambda: _fed_reader(read_messages, _cut(data[:cut_at], random.Random(cut_at))))
+        kind, value = run_in_fresh_loop(lambda: _fed_reader(read_messages, _cut(data[:cut_at], random.Random(cut_at))),
+                                         _RUN_LIMIT)
         if not (kind == "raised" and isinstance(value, asyncio.IncompleteReadError)):
             raise Wrong(f"when the stream ends {where}, a message is lost: read_messages should let "
                         f"asyncio.IncompleteReadError out, but it {_describe(kind, value)}.")
@@ -201,7 +233,8 @@ def check_numbered_lines(handle: Callable[..., Any]) -> str:
         finished: list[str] = []
 
         async def watched(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-            kind, value = await _outcome(handle(reader, writer), guard=_GUARD + 1)
+            # The checker ends every connection itself; this guard only stops a handler that hangs.
+            kind, value = await _outcome(handle(reader, writer), guard=_RUN_LIMIT)
             finished.append(kind if kind != "raised" else _describe(kind, value))
 
         async with _serve(watched) as port:
@@ -214,10 +247,10 @@ def check_numbered_lines(handle: Callable[..., Any]) -> str:
                 await fast[1].drain()
                 answers = []
                 for _ in range(2):
-                    kind, value = await _outcome(fast[0].readline(), guard=1.0)
+                    kind, value = await _outcome(fast[0].readline())
                     answers.append(value if kind == "returned" else None)
                 if answers != [b"1: ONE\n", b"2: TWO\n"]:
-                    missing = " (None: nothing within 1 s)" if None in answers else ""
+                    missing = f" (None: nothing within {_GUARD:g} s)" if None in answers else ""
                     return (f"a client sent b'one\\ntwo\\n' in one write (while another client had sent half a "
                             f"line) and got back the lines {answers!r}{missing}; expected "
                             "[b'1: ONE\\n', b'2: TWO\\n']. One read is not one line: use readline().")
@@ -251,7 +284,7 @@ def check_numbered_lines(handle: Callable[..., Any]) -> str:
                 for _, writer in (slow, fast):
                     writer.close()
 
-    problem = run_in_fresh_loop(scenario, timeout=30)
+    problem = run_in_fresh_loop(scenario, _RUN_LIMIT)
     if problem:
         raise Wrong(problem)
     return "numbers each complete line per client, however it is cut, and closes at the client's end of stream."
@@ -263,6 +296,22 @@ async def _until(condition: Callable[[], bool]) -> None:
 
 
 # -- ask a question with a time limit ----------------------------------------------------------
+def _open_connections_to(port: int) -> int:
+    """How many of asyncio's socket transports to 127.0.0.1:*port* are not closed (or closing).
+
+    A client that closes its writer closes its transport at once; one that forgets to (or drops
+    the writer) leaves the transport registered with its loop, open. Reading that state tells
+    right from wrong at once, where waiting for the server to notice would need a time limit.
+    """
+    count = 0
+    for obj in gc.get_objects():
+        if isinstance(obj, asyncio.Transport) and not obj.is_closing():
+            peer = obj.get_extra_info("peername")
+            if isinstance(peer, tuple) and peer[:2] == ("127.0.0.1", port):
+                count += 1
+    return count
+
+
 @exercise("ch10-ask")
 def check_ask(ask: Callable[..., Any]) -> str:
     _require_coroutine_function(ask, "ask")
@@ -284,21 +333,24 @@ def check_ask(ask: Callable[..., Any]) -> str:
         async with _serve(server) as port:
             # A right answer takes `seconds` at most; the guard only ends answers without a time limit.
             kind, value = await _outcome(ask(port, "meaning of life?", seconds), guard=seconds + 0.4)
-            closed, _ = await _outcome(closed_by_client.wait(), guard=0.5)
-        return kind, value, heard, closed == "returned"
+            closed = _open_connections_to(port) == 0
+            if closed:  # the client's end is closed: the server sees it as soon as it runs
+                closed = (await _outcome(closed_by_client.wait()))[0] == "returned"
+        return kind, value, heard, closed
 
     def run(answer: bool, seconds: float) -> tuple[str, Any, list[bytes], bool]:
         # A writer the answer drops without closing is closed by the garbage collector, with a
         # ResourceWarning: the server then sees the connection end, but the answer leaked it.
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            result = run_in_fresh_loop(lambda: scenario(answer, seconds))
+            result = run_in_fresh_loop(lambda: scenario(answer, seconds), _RUN_LIMIT)
             gc.collect()
         leaked = any(issubclass(w.category, ResourceWarning) and "StreamWriter" in str(w.message) for w in caught)
         kind, value, heard, closed = result
         return kind, value, heard, closed and not leaked
 
-    kind, value, heard, closed = run(True, 1.0)
+    # The server answers at once: a generous limit, so that a busy machine cannot make it expire.
+    kind, value, heard, closed = run(True, 10.0)
     if heard != [b"meaning of life?\n"]:
         raise Wrong(f"the server received {heard!r}; expected [b'meaning of life?\\n'] "
                     "(the question, encoded, with a newline: the server reads a line).")
@@ -324,19 +376,36 @@ def check_ask(ask: Callable[..., Any]) -> str:
 
 
 # -- run a child with a time limit --------------------------------------------------------------
-def _gone(pid: int) -> bool:
-    """True once process *pid* no longer exists (killed and reaped)."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
+# The exit status of a killed child: -9 ("killed by signal 9") on POSIX; on Windows kill() is
+# TerminateProcess with exit code 1 (section "A child that hangs").
+_KILLED = -signal.SIGKILL if hasattr(signal, "SIGKILL") else 1
+
+
+def _ended(transport: asyncio.SubprocessTransport) -> bool:
+    """True once the child of *transport* no longer runs, whether or not anyone waited for it.
+
+    asyncio records the exit status when it notices the exit, which a busy machine can delay
+    for a child that was killed but not waited for; on Linux, /proc tells at once that such a
+    child is a zombie (ended, its status not yet collected).
+    """
+    if transport.get_returncode() is not None:
         return True
-    return False
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        stat = pathlib.Path(f"/proc/{transport.get_pid()}/stat").read_text()
+    except FileNotFoundError:  # collected meanwhile
+        return True
+    return stat.rpartition(")")[2].split()[0] in ("Z", "X")  # the state follows "(name)"
 
 
-def _open_transports(pid: int) -> list[asyncio.SubprocessTransport]:
-    """asyncio's transports for child *pid* that are not closed yet."""
-    return [t for t in gc.get_objects()
-            if isinstance(t, asyncio.SubprocessTransport) and t.get_pid() == pid and not t.is_closing()]
+def _subprocess_transports() -> list[asyncio.SubprocessTransport]:
+    """asyncio's transports for child processes that exist as objects (closed or not).
+
+    While a child runs, asyncio keeps its transport (to report the exit to it), so a child the
+    reader's code started and left running is always found here, even if the code dropped it.
+    """
+    return [t for t in gc.get_objects() if isinstance(t, asyncio.SubprocessTransport)]
 
 
 @exercise("ch10-run-child")
@@ -345,7 +414,7 @@ def check_run_child(run_child: Callable[..., Any]) -> str:
     python = sys.executable
 
     def run(args: list[str], seconds: float) -> tuple[str, Any]:
-        return run_in_fresh_loop(lambda: _outcome(run_child(args, seconds)), timeout=30)
+        return run_in_fresh_loop(lambda: _outcome(run_child(args, seconds), seconds + _LONG_GUARD), _RUN_LIMIT)
 
     # Children that finish at once get a generous limit: on a busy machine a new Python process
     # can take more than a second to start, and that is no fault of the answer.
@@ -358,38 +427,34 @@ def check_run_child(run_child: Callable[..., Any]) -> str:
         raise Wrong(f"for a child that prints 'bye' and exits with status 3, run_child {_describe(kind, value)}; "
                     "expected (3, 'bye\\n').")
 
-    with tempfile.TemporaryDirectory(prefix="asyncbook-") as folder:
-        pid_file = pathlib.Path(folder, "pid")
-        hang = f"import os, time; open({str(pid_file)!r}, 'w').write(str(os.getpid())); time.sleep(30)"
+    async def hanging() -> tuple[str, Any, bool]:
+        before = _subprocess_transports()  # kept alive, so that no new transport reuses an id
+        known = {id(t) for t in before}
 
-        async def hanging() -> tuple[str, Any, bool]:
-            kind, value = await _outcome(run_child([python, "-c", hang], 0.2))
-            # On a busy machine the child may not have written its pid yet (Python takes a while to
-            # start); if it is still alive, it will: wait for that, or the check would miss a child
-            # left running. (A child killed before it wrote anything never will: then it is gone.)
-            await _outcome(_until(lambda: pid_file.exists() and pid_file.read_text().strip() != ""), guard=3.0)
-            text = pid_file.read_text().strip() if pid_file.exists() else ""
-            if not text:
-                return kind, value, False
-            pid = int(text)
-            gone, _ = await _outcome(_until(lambda: _gone(pid)), guard=1.0)
-            if gone != "returned":
-                os.kill(pid, signal.SIGKILL)  # the check cleans up what the answer left running
-                await _outcome(_until(lambda: _gone(pid)), guard=1.0)
-            # Let asyncio note the child's exit and close its transport (it does so by itself once
-            # the child is gone, wait() or not): a transport left open when this loop closes would
-            # complain later, in some other cell of the reader's notebook.
-            await _outcome(_until(lambda: not _open_transports(pid)), guard=1.0)
-            return kind, value, gone != "returned"
+        def started_here() -> list[asyncio.SubprocessTransport]:
+            return [t for t in _subprocess_transports() if id(t) not in known]
 
-        kind, value, left_running = run_in_fresh_loop(hanging, timeout=30)
+        kind, value = await _outcome(run_child([python, "-c", "import time; time.sleep(30)"], 0.2), _LONG_GUARD)
+        # A child the answer killed ends at once.
+        ended, _ = await _outcome(_until(lambda: all(_ended(t) for t in started_here())))
+        left_running = ended != "returned"
+        for transport in started_here():
+            if not _ended(transport):
+                transport.kill()  # the check cleans up what the answer left running
+        # Let asyncio note each child's exit and close its transport (it does so by itself once
+        # the child is gone, wait() or not): a transport left open when this loop closes would
+        # complain later, in some other cell of the reader's notebook.
+        await _outcome(_until(lambda: all(t.is_closing() for t in started_here())), _LONG_GUARD)
+        return kind, value, left_running
+
+    kind, value, left_running = run_in_fresh_loop(hanging, _RUN_LIMIT)
     if left_running:
         raise Wrong(f"for a child that hangs, with seconds=0.2, run_child {_describe(kind, value)}, and the "
                     "child was still running afterwards: on TimeoutError, proc.kill(), then await proc.wait().")
-    if (kind, value) != ("returned", (-signal.SIGKILL, "")):
+    if (kind, value) != ("returned", (_KILLED, "")):
         hint = ""
         if kind == "returned" and isinstance(value, tuple) and value and value[0] is None:
             hint = " The exit status is None until you await proc.wait() after kill()."
         raise Wrong(f"for a child that hangs, with seconds=0.2, run_child {_describe(kind, value)}; expected "
-                    f"({-signal.SIGKILL}, ''): kill it, wait for it, and return its exit status with ''.{hint}")
+                    f"({_KILLED}, ''): kill it, wait for it, and return its exit status with ''.{hint}")
     return "returns status and output, and kills, then waits for, a child that runs too long."
