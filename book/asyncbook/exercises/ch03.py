@@ -119,15 +119,6 @@ def check_race(race: Callable[[list[tuple[float, Any]]], Any]) -> str:
     return "the shortest delay wins, and the later callbacks leave the finished future alone."
 
 
-# -- ch03-to-thread --------------------------------------------------------------------
-# Facts this exercise needs, and where the book teaches them (chapter 3):
-# - a blocking call in a coroutine freezes the loop: "Seeing concurrency on a timeline",
-#   "`time.sleep` blocks the loop";
-# - `await asyncio.to_thread(func, *args)` runs it in a worker thread and keeps the loop free:
-#   "The fix for a blocking call: `asyncio.to_thread`";
-# - `asyncio.gather(*aws)` runs awaitables concurrently, and returns their results in the
-#   order of its arguments: "Seeing concurrency on a timeline" (the gather cells, and the
-#   paragraph "`gather` also collects what the coroutines return").
 class _CountingExecutor(concurrent.futures.ThreadPoolExecutor):
     """The loop's default executor, counting the calls handed to it and not yet finished.
 
@@ -200,6 +191,15 @@ class _MeetingPoint:
                 self.waiting -= 1
 
 
+# -- ch03-to-thread --------------------------------------------------------------------
+# Facts this exercise needs, and where the book teaches them (chapter 3):
+# - a blocking call in a coroutine freezes the loop: "Seeing concurrency on a timeline",
+#   "`time.sleep` blocks the loop";
+# - `await asyncio.to_thread(func, *args)` runs it in a worker thread and keeps the loop free:
+#   "The fix for a blocking call: `asyncio.to_thread`";
+# - `asyncio.gather(*aws)` runs awaitables concurrently, and returns their results in the
+#   order of its arguments: "Seeing concurrency on a timeline" (the gather cells, and the
+#   paragraph "`gather` also collects what the coroutines return").
 @exercise("ch03-to-thread")
 def check_fetch_all(fetch_all: Callable[[Callable[[str], str], list[str]], Any]) -> str:
     if not inspect.iscoroutinefunction(fetch_all):
