@@ -188,7 +188,7 @@ def check_sync_call(call_sync: Callable[..., Any]) -> str:
             def call() -> None:
                 try:
                     outcome["returned"] = call_sync(bg.loop, coro, timeout)
-                except Exception as error:  # reported as feedback
+                except BaseException as error:  # reported as feedback, never left to crash the thread
                     outcome["raised"] = error
 
             caller = threading.Thread(target=call, name="checker-caller", daemon=True)
