@@ -165,7 +165,7 @@ def test_to_thread_right_answer_with_its_own_executor_passes() -> None:
 
 def test_to_thread_one_after_another_in_its_own_executor_meets_the_limit(monkeypatch: pytest.MonkeyPatch) -> None:
     """The one case the idle loop cannot settle: calls in an executor the checker does not see."""
-    monkeypatch.setattr(ch03, "OVERLAP_TIMEOUT", 0.1)
+    monkeypatch.setattr(ch03, "OVERLAP_TIMEOUT", 0.2)
 
     async def own_pool_one_by_one(fetch, names):
         loop = asyncio.get_running_loop()

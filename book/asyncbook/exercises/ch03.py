@@ -155,7 +155,8 @@ class _MeetingPoint:
     A fetch gives up ("alone") only when no other fetch can ever come: the loop is idle
     (*asleep*) and every call in the loop's default executor is a fetch waiting here. Until
     then it waits, however long a loaded machine takes to start a thread (up to
-    OVERLAP_TIMEOUT, for answers that use an executor of their own).
+    OVERLAP_TIMEOUT, for answers that use an executor of their own). Once one fetch has given
+    up, the others give up at once, as at a broken threading.Barrier.
     """
 
     def __init__(self, expected: int, asleep: threading.Event) -> None:
@@ -164,6 +165,7 @@ class _MeetingPoint:
         self.executor: _CountingExecutor | None = None
         self.waiting = 0
         self.met = False
+        self.broken = False  # once one fetch gave up, the others do not wait either (like a Barrier)
         self._condition = threading.Condition()
 
     def _stuck(self) -> bool:
@@ -184,8 +186,9 @@ class _MeetingPoint:
                 self.met = True
                 self._condition.notify_all()
             try:
-                while not self.met and not self._stuck() and time.monotonic() < deadline:
+                while not (self.met or self.broken or self._stuck() or time.monotonic() >= deadline):
                     self._condition.wait(0.01)  # looks again at the loop's state, not at a clock
+                self.broken = not self.met
                 return self.met
             finally:
                 self.waiting -= 1
