@@ -176,6 +176,18 @@ def test_with_default_that_leaves_the_slow_call_running() -> None:
     failed_with("ch04-with-default", with_default, "left the slow fetch running")
 
 
+def test_with_default_that_ignores_its_seconds_argument() -> None:
+    """On the virtual clock a limit of its own, however long, costs no time: it is told apart by the clock."""
+    async def with_default(aw, seconds, default):
+        try:
+            async with asyncio.timeout(30):
+                return await aw
+        except TimeoutError:
+            return default
+
+    failed_with("ch04-with-default", with_default, "only after 30 s", "`seconds` argument")
+
+
 def test_with_default_without_a_time_limit() -> None:
     async def with_default(aw, seconds, default):
         return await aw

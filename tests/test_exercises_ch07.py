@@ -321,6 +321,18 @@ def test_total_points_leaking_connections_is_refused() -> None:
     assert not result.passed and "not given back" in result.message
 
 
+def test_total_points_stuck_waiting_for_a_connection_is_refused() -> None:
+    async def total_points(pool, tables):
+        async def points_in(table):
+            conn = await pool.acquire()  # never given back: with a pool of 1 the others wait forever
+            return sum([row[1] async for rows in conn.fetch(table) for row in rows])
+
+        return sum(await asyncio.gather(*(points_in(t) for t in tables)))
+
+    result = evaluate("ch07-total-points", total_points)
+    assert not result.passed and "with a pool of 2" in result.message and "never finished" in result.message
+
+
 def test_total_points_wrong_sum() -> None:
     async def total_points(pool, tables):
         return 20

@@ -9,9 +9,11 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import functools
+import time
 
 import pytest
 
+from asyncbook.exercises import ch09
 from asyncbook.selfcheck import evaluate
 from asyncbook.workload import hash_file
 from checking import failed_with
@@ -153,7 +155,20 @@ def test_sync_call_without_a_time_limit() -> None:
     def call_sync(loop, coro, timeout):
         return asyncio.run_coroutine_threadsafe(coro, loop).result()
 
-    failed_with("ch09-sync-call", call_sync, "had not returned after 2 s", "future.result(timeout)")
+    failed_with("ch09-sync-call", call_sync, "had not returned long after 0.1 s", "future.result(timeout)")
+
+
+def test_sync_call_hanging_another_way_meets_the_guard(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A hang the checker cannot see in the thread's stack ends at the real-time guard."""
+    monkeypatch.setattr(ch09, "_GUARD", 0.2)
+
+    def call_sync(loop, coro, timeout):
+        future = asyncio.run_coroutine_threadsafe(coro, loop)
+        while not future.done():  # polls forever: no time limit
+            time.sleep(0.01)
+        return future.result()
+
+    failed_with("ch09-sync-call", call_sync, "had not returned long after 0.1 s")
 
 
 # -- ch09-picklable ----------------------------------------------------------------------------------
@@ -165,6 +180,21 @@ async def hash_all_right(executor, paths, algorithm):
 
 def test_picklable_right_answer_passes() -> None:
     result = evaluate("ch09-picklable", hash_all_right)
+    assert result.passed, result.message
+
+
+def test_picklable_submitting_from_tasks_after_a_pause_passes() -> None:
+    """The first call waits for the others while the loop still has something to do (a timer here)."""
+    async def hash_all(executor, paths, algorithm):
+        loop = asyncio.get_running_loop()
+
+        async def one(i, path):
+            await asyncio.sleep(0.02 * i)
+            return await loop.run_in_executor(executor, functools.partial(hash_file, path, algorithm=algorithm))
+
+        return dict(await asyncio.gather(*(one(i, p) for i, p in enumerate(paths))))
+
+    result = evaluate("ch09-picklable", hash_all)
     assert result.passed, result.message
 
 

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 
 import pytest
 
 from asyncbook import selfcheck
-from asyncbook.selfcheck import CheckResult, Wrong, check, evaluate, exercise, exercise_ids, run_in_fresh_loop
+from asyncbook.selfcheck import (CheckResult, Wrong, check, evaluate, exercise, exercise_ids, run_in_fresh_loop,
+                                 run_in_virtual_loop, run_in_watched_loop)
 
 
 @pytest.fixture()
@@ -135,6 +137,72 @@ def test_run_in_fresh_loop_wants_a_factory() -> None:
 def test_run_in_fresh_loop_rejects_bad_timeout(timeout) -> None:
     with pytest.raises(ValueError, match="positive number"):
         run_in_fresh_loop(lambda: asyncio.sleep(0), timeout=timeout)
+
+
+def test_run_in_virtual_loop_sleeps_without_waiting() -> None:
+    async def nap():
+        await asyncio.sleep(3600)
+        return asyncio.get_running_loop().time()
+
+    assert run_in_virtual_loop(nap) == 3600.0
+
+
+def test_run_in_virtual_loop_time_limit_fires_only_when_every_task_waits() -> None:
+    async def busy_then_stuck():
+        turns = 0
+        try:
+            async with asyncio.timeout(1):
+                for _ in range(1000):      # busy: the clock stands still, the limit cannot fire
+                    await asyncio.sleep(0)
+                    turns += 1
+                await asyncio.Event().wait()  # stuck: the clock jumps to the limit
+        except TimeoutError:
+            return turns, asyncio.get_running_loop().time()
+
+    assert run_in_virtual_loop(busy_then_stuck) == (1000, 1.0)
+
+
+def test_run_in_virtual_loop_ends_a_busy_loop_after_real_seconds() -> None:
+    async def spin():
+        while True:
+            await asyncio.sleep(0)
+
+    with pytest.raises(TimeoutError, match="still running after 0.2 s"):
+        run_in_virtual_loop(spin, timeout=0.2)
+
+
+def test_run_in_watched_loop_says_when_the_loop_is_idle() -> None:
+    asleep = threading.Event()
+
+    async def wait_for_idle_in_a_thread():
+        # The loop has nothing to do but wait for this thread, so it goes to sleep.
+        return await asyncio.to_thread(asleep.wait, 30)
+
+    assert run_in_watched_loop(wait_for_idle_in_a_thread, asleep) is True
+
+
+def test_run_in_watched_loop_ends_a_stuck_awaitable_after_real_seconds() -> None:
+    with pytest.raises(TimeoutError, match="still running after 0.1 s"):
+        run_in_watched_loop(lambda: asyncio.Event().wait(), threading.Event(), timeout=0.1)
+
+
+@pytest.mark.parametrize("runner", [run_in_virtual_loop,
+                                    lambda make, **kw: run_in_watched_loop(make, threading.Event(), **kw)])
+def test_guarded_runners_reject_bad_input(runner) -> None:
+    async def inner():
+        return 1
+
+    coro = inner()
+    with pytest.raises(TypeError, match="function that creates the awaitable"):
+        runner(coro)
+    coro.close()
+    with pytest.raises(ValueError, match="positive number"):
+        runner(lambda: asyncio.sleep(0), timeout=0)
+
+
+def test_run_in_watched_loop_wants_an_event() -> None:
+    with pytest.raises(TypeError, match="threading.Event"):
+        run_in_watched_loop(lambda: asyncio.sleep(0), asleep=None)  # type: ignore[arg-type]
 
 
 def test_long_feedback_is_wrapped_with_indented_continuation(monkeypatch) -> None:

@@ -15,15 +15,19 @@ import gc
 import importlib
 import pkgutil
 import textwrap
+import threading
 import warnings
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+from .background import _SleepAwareSelector
 from .colour import paint
 from .loopthread import run_in_worker
+from .virtualtime import VirtualTimeLoop
 
-__all__ = ["Wrong", "CheckResult", "exercise", "evaluate", "check", "run_in_fresh_loop", "exercise_ids"]
+__all__ = ["Wrong", "CheckResult", "exercise", "evaluate", "check", "run_in_fresh_loop", "run_in_virtual_loop",
+           "run_in_watched_loop", "exercise_ids"]
 
 Checker = Callable[[Any], str]
 #: Feedback lines, the ✔/✘ mark included, are wrapped to this many characters.
@@ -148,3 +152,88 @@ def run_in_fresh_loop(make_awaitable: Callable[[], Awaitable[_T]], timeout: floa
     # wait_for enforces the timeout inside the loop, so the thread is waited for as long
     # as it takes (timeout=None): the loop always ends soon after the awaitable does.
     return run_in_worker(asyncio.run, main(), timeout=None)
+
+
+# A checker must never reject a right answer because the machine was busy. The two runners
+# below let a checker tell "stuck" from "slow" without looking at a clock: on a virtual clock a
+# time limit fires only once every task is waiting, and a watched loop says when it has nothing
+# left to do. Their one real-time limit is a backstop that puts no timer on the loop, so it
+# cannot change what the loop does; only an answer that keeps the loop busy forever meets it.
+
+
+def run_in_virtual_loop(make_awaitable: Callable[[], Awaitable[_T]], timeout: float = 10.0) -> _T:
+    """Run ``make_awaitable()`` on a new :class:`~asyncbook.virtualtime.VirtualTimeLoop` in a worker thread.
+
+    The loop's clock jumps to the next timer whenever nothing else can run, so sleeps and time
+    limits inside take no real time, and a limit such as ``asyncio.wait_for(answer(), 60)`` fires
+    exactly when every task is waiting: it ends an answer that is stuck, at once, and never
+    one that is merely slow on a loaded machine.
+
+    *timeout* is in real seconds, a backstop for an awaitable that never lets the loop go idle
+    (a task spinning on ``asyncio.sleep(0)``): it is then cancelled and :class:`TimeoutError`
+    is raised.
+    """
+    return _run_with_real_limit(make_awaitable, VirtualTimeLoop, timeout)
+
+
+def run_in_watched_loop(make_awaitable: Callable[[], Awaitable[_T]], asleep: threading.Event,
+                        timeout: float = 10.0) -> _T:
+    """Run ``make_awaitable()`` on a new event loop in a worker thread that sets *asleep* while it is idle.
+
+    The loop sets *asleep* when it sleeps with nothing at all to do (no ready callback, no timer:
+    only a thread or I/O can wake it) and clears it when it wakes. A checker that runs the
+    reader's calls in worker threads reads it to know that no more calls can come until one of
+    them returns, instead of guessing that from how long it waited.
+
+    *timeout* is in real seconds, a backstop that puts no timer on the loop (one would keep it
+    from ever being idle): after it the awaitable is cancelled and :class:`TimeoutError` raised.
+    """
+    if not isinstance(asleep, threading.Event):
+        raise TypeError(f"asleep must be a threading.Event for the loop to set, got {type(asleep).__name__}")
+    return _run_with_real_limit(make_awaitable, lambda: asyncio.SelectorEventLoop(_SleepAwareSelector(asleep)),
+                                timeout)
+
+
+def _run_with_real_limit(make_awaitable: Callable[[], Awaitable[_T]],
+                         loop_factory: Callable[[], asyncio.AbstractEventLoop], timeout: float) -> _T:
+    """Run ``make_awaitable()`` on ``loop_factory()`` in a worker thread; cancel it after *timeout* real seconds."""
+    if not callable(make_awaitable):
+        raise TypeError("pass a function that creates the awaitable, e.g. lambda: collect(items), not the awaitable itself")
+    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout <= 0:
+        raise ValueError(f"timeout must be a positive number of seconds, got {timeout!r}")
+
+    async def main() -> _T:
+        loop = asyncio.get_running_loop()
+        task = asyncio.ensure_future(make_awaitable())
+        expired = threading.Event()
+
+        def expire() -> None:  # runs in the loop's thread
+            expired.set()
+            task.cancel()
+
+        def from_timer_thread() -> None:
+            try:
+                loop.call_soon_threadsafe(expire)
+            except RuntimeError:  # the loop has closed: the run is over anyway
+                pass
+
+        # A thread, not a loop timer: a timer would change what the loop does (a virtual clock
+        # would jump to it; a watched loop would never be idle).
+        watchdog = threading.Timer(timeout, from_timer_thread)
+        watchdog.daemon = True
+        watchdog.start()
+        try:
+            return await task
+        except asyncio.CancelledError:
+            if expired.is_set():
+                raise TimeoutError(f"still running after {timeout} s") from None
+            raise
+        finally:
+            watchdog.cancel()
+
+    def run() -> _T:
+        with asyncio.Runner(loop_factory=loop_factory) as runner:
+            return runner.run(main())
+
+    # The limit is enforced inside the loop, so the thread is waited for as long as it takes.
+    return run_in_worker(run, timeout=None)

@@ -1,24 +1,30 @@
 """Checkers for chapter 3, *The event loop: from scratch to asyncio*.
 
 None of them measures how long anything took: they compare the *order* of what
-happened (the toy loop's trace, which callbacks ran) and whether calls overlapped
-(a barrier that opens only when every call is running at the same time).
+happened (the toy loop's trace, which callbacks ran, on a virtual clock) and whether calls
+overlapped (a meeting point that opens only when every call is running at the same time, and
+that gives up only when the event loop is idle and every call it handed to a thread is
+waiting there: then no other call can ever come).
 """
 
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import inspect
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
-from ..selfcheck import Wrong, exercise, run_in_fresh_loop
+from ..selfcheck import Wrong, exercise, run_in_virtual_loop, run_in_watched_loop
 from ..toyloop import ToyLoop, toy_sleep
 
-# How long the to_thread checker's fake fetches wait for each other before concluding
-# that they do not overlap. Only a wrong answer ever waits this long; tests shorten it.
-OVERLAP_TIMEOUT = 5.0
+# Real seconds the to_thread checker's fake fetches wait for each other at most. Answers that
+# use the loop's default executor (asyncio.to_thread does) never wait this long, right or
+# wrong: the meeting point sees when they are stuck. Only an answer that keeps the loop busy,
+# or hands the calls to an executor of its own one at a time, meets this limit.
+OVERLAP_TIMEOUT = 10.0
 
 
 # -- ch03-trace-order ------------------------------------------------------------------
@@ -100,7 +106,10 @@ def check_race(race: Callable[[list[tuple[float, Any]]], Any]) -> str:
         ([(0.01, "alone")], "alone"),
     ]
     for entries, expected in cases:
-        value, errors = run_in_fresh_loop(lambda: probe(entries))
+        # On a virtual clock, every call_later made while race() runs is timed from the same
+        # instant: on a real clock, a pause between two calls on a loaded machine could make
+        # the 0.01 s entry's deadline later than the 0.03 s one's, and refuse a right answer.
+        value, errors = run_in_virtual_loop(lambda: probe(entries))
         if value != expected:
             raise Wrong(f"race({entries}) returned {value!r}; expected {expected!r}, the value with the shortest delay.")
         if errors:
@@ -108,6 +117,81 @@ def check_race(race: Callable[[list[tuple[float, Any]]], Any]) -> str:
                         f"{errors[0]}. A future takes one result: the second set_result() raises. "
                         "Set the result only if not fut.done().")
     return "the shortest delay wins, and the later callbacks leave the finished future alone."
+
+
+class _CountingExecutor(concurrent.futures.ThreadPoolExecutor):
+    """The loop's default executor, counting the calls handed to it and not yet finished.
+
+    The count goes up in submit() (in the loop's thread) and down in the loop's thread too,
+    through call_soon_threadsafe after each call returns: so while the loop sleeps idle, the
+    count is exactly the calls that are queued or running in a thread.
+    """
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        super().__init__(thread_name_prefix="asyncio")
+        self._loop = loop
+        self.outstanding = 0
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> concurrent.futures.Future[Any]:
+        self.outstanding += 1
+        return super().submit(self._counted, fn, *args, **kwargs)
+
+    def _counted(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            try:
+                self._loop.call_soon_threadsafe(self._finished)
+            except RuntimeError:  # the loop has closed: nobody is counting any more
+                pass
+
+    def _finished(self) -> None:
+        self.outstanding -= 1
+
+
+class _MeetingPoint:
+    """Where the fake fetches wait until *expected* of them are running at the same time.
+
+    A fetch gives up ("alone") only when no other fetch can ever come: the loop is idle
+    (*asleep*) and every call in the loop's default executor is a fetch waiting here. Until
+    then it waits, however long a loaded machine takes to start a thread (up to
+    OVERLAP_TIMEOUT, for answers that use an executor of their own). Once one fetch has given
+    up, the others give up at once, as at a broken threading.Barrier.
+    """
+
+    def __init__(self, expected: int, asleep: threading.Event) -> None:
+        self.expected = expected
+        self.asleep = asleep
+        self.executor: _CountingExecutor | None = None
+        self.waiting = 0
+        self.met = False
+        self.broken = False  # once one fetch gave up, the others do not wait either (like a Barrier)
+        self._condition = threading.Condition()
+
+    def _stuck(self) -> bool:
+        if self.executor is None:
+            return False
+        before = self.executor.outstanding
+        idle = self.asleep.is_set()
+        # Read the count on both sides of the flag: if the loop woke up and counted a finished
+        # call in between, the two reads differ and nothing is concluded from them.
+        return idle and before == self.executor.outstanding == self.waiting
+
+    def wait(self) -> bool:
+        """Wait for the others; True if all *expected* fetches were here at the same time."""
+        deadline = time.monotonic() + OVERLAP_TIMEOUT
+        with self._condition:
+            self.waiting += 1
+            if self.waiting >= self.expected:
+                self.met = True
+                self._condition.notify_all()
+            try:
+                while not (self.met or self.broken or self._stuck() or time.monotonic() >= deadline):
+                    self._condition.wait(0.01)  # looks again at the loop's state, not at a clock
+                self.broken = not self.met
+                return self.met
+            finally:
+                self.waiting -= 1
 
 
 # -- ch03-to-thread --------------------------------------------------------------------
@@ -124,7 +208,8 @@ def check_fetch_all(fetch_all: Callable[[Callable[[str], str], list[str]], Any])
     if not inspect.iscoroutinefunction(fetch_all):
         raise Wrong("fetch_all must stay an `async def` function.")
     names = ["ada", "bob", "cy"]
-    barrier = threading.Barrier(len(names))
+    asleep = threading.Event()
+    meeting = _MeetingPoint(len(names), asleep)
     seen: list[str] = []   # for each call: "loop thread", "together" or "alone"
     loop_thread: list[int] = []
 
@@ -134,18 +219,17 @@ def check_fetch_all(fetch_all: Callable[[Callable[[str], str], list[str]], Any])
         if threading.get_ident() in loop_thread:
             seen.append("loop thread")
         else:
-            try:
-                barrier.wait(OVERLAP_TIMEOUT)
-                seen.append("together")
-            except threading.BrokenBarrierError:
-                seen.append("alone")
+            seen.append("together" if meeting.wait() else "alone")
         return name.upper()
 
     async def probe() -> Any:
         loop_thread.append(threading.get_ident())
+        loop = asyncio.get_running_loop()
+        meeting.executor = _CountingExecutor(loop)
+        loop.set_default_executor(meeting.executor)
         return await fetch_all(fake_fetch, list(names))
 
-    result = run_in_fresh_loop(probe, timeout=OVERLAP_TIMEOUT * len(names) + 5)
+    result = run_in_watched_loop(probe, asleep, timeout=OVERLAP_TIMEOUT * len(names) + 10)
     if "loop thread" in seen:
         raise Wrong("fetch ran in the event loop's own thread: while it blocks, the loop and every other "
                     "task are stuck. Hand each call to a worker thread with await asyncio.to_thread(fetch, name).")

@@ -4,7 +4,9 @@ The reader's code runs against :class:`_Service`, a fake whose fetches finish on
 the checker says so (each waits on its own :class:`asyncio.Event`). The checker decides the
 order in which fetches finish and looks at what happened: which fetches started, finished
 or were cancelled, and in what order. No check depends on how long anything takes, so the
-verdict is the same on a fast laptop and on a loaded test machine.
+verdict is the same on a fast laptop and on a loaded test machine: the one exercise about a
+time limit runs on a virtual clock (:func:`asyncbook.selfcheck.run_in_virtual_loop`), where a
+time limit fires exactly when every task is waiting.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import inspect
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
-from ..selfcheck import Wrong, exercise, run_in_fresh_loop
+from ..selfcheck import Wrong, exercise, run_in_fresh_loop, run_in_virtual_loop
 
 _SETTLE_ROUNDS = 50  # loop iterations that let every runnable task run as far as it can
 
@@ -268,23 +270,28 @@ def check_with_default(with_default: Callable[..., Any]) -> str:
         task, _ = await _drive(with_default(service.fetch("a"), 1.0, "fallback"), service, [])
         return _outcome(task)
 
-    kind, value = run_in_fresh_loop(fast)
+    # Every scenario runs on a virtual clock: the reader's time limit fires exactly when every
+    # task is waiting, whatever the machine's speed, and the checker's own guard costs no time.
+    kind, value = run_in_virtual_loop(fast)
     if (kind, value) != ("returned", "data:a"):
         raise Wrong(f"with_default(fetch('a'), 1.0, 'fallback') on a fetch that answers at once "
                     f"{_describe(kind, value)}; expected 'data:a'.")
 
-    async def too_slow() -> tuple[str, Any, list[str], int]:
+    async def too_slow() -> tuple[str, Any, list[str], int, float]:
         service = _Service()
+        loop = asyncio.get_running_loop()
+        start = loop.time()
         task = service.watch(with_default(service.fetch("b"), 0.05, "fallback"))
-        # The only real wait: the 0.05 s time limit. The 2 s guard only ends answers that set no limit.
-        await asyncio.wait({task}, timeout=2.0)
+        # On the virtual clock the 0.05 s limit fires as soon as every task waits; the guard, due
+        # at 60 s, only ends answers that set no limit (and takes no real time either).
+        await asyncio.wait({task}, timeout=60.0)
         if not task.done():
             service.release_all()
             await asyncio.gather(task, return_exceptions=True)
-            return "no time limit", None, [], 0
-        return (*_outcome(task), *service.at_return)
+            return "no time limit", None, [], 0, 0.0
+        return (*_outcome(task), *service.at_return, loop.time() - start)
 
-    kind, value, cancelled, running = run_in_fresh_loop(too_slow)
+    kind, value, cancelled, running, waited = run_in_virtual_loop(too_slow)
     if kind == "no time limit":
         raise Wrong("with_default(fetch('b'), 0.05, 'fallback') was still waiting for a fetch that never answers "
                     "long after 0.05 s: put a time limit on the await (async with asyncio.timeout(seconds)).")
@@ -294,6 +301,9 @@ def check_with_default(with_default: Callable[..., Any]) -> str:
     if running or cancelled != ["b"]:
         raise Wrong("with_default returned 'fallback' but left the slow fetch running: cancel it "
                     "(asyncio.timeout and asyncio.wait_for do that for you).")
+    if waited > 0.5:  # on the virtual clock a 0.05 s limit ends at 0.05 s, give or take the clock's resolution
+        raise Wrong(f"with_default(fetch('b'), 0.05, 'fallback') returned 'fallback' only after {waited:g} s: "
+                    "the time limit is the `seconds` argument.")
 
     async def cancelled_from_outside() -> tuple[str, Any]:
         service = _Service()
@@ -303,7 +313,7 @@ def check_with_default(with_default: Callable[..., Any]) -> str:
         await asyncio.gather(task, return_exceptions=True)
         return _outcome(task)
 
-    kind, value = run_in_fresh_loop(cancelled_from_outside)
+    kind, value = run_in_virtual_loop(cancelled_from_outside)
     if kind != "cancelled":
         raise Wrong(f"when the task running with_default is cancelled from outside (not a timeout), the "
                     f"cancellation must go on, but with_default {_describe(kind, value)}. "

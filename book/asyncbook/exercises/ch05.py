@@ -47,6 +47,14 @@ class _Shelf:
         return _Stock(self)
 
 
+# An answer that would take from an endless source forever is stopped after this many items
+# (each takes a turn of the loop, so this costs milliseconds, on any machine).
+_TOO_MANY = 1000
+# Real seconds after which a check gives up on an answer that neither finishes nor takes
+# items (it waits for something that never comes). Right answers take milliseconds.
+_GUARD = 10.0
+
+
 def _explain_runtime_error(error: RuntimeError) -> None:
     """Turn the RuntimeErrors that replace Stop(Async)Iteration into advice."""
     text = str(error)
@@ -205,18 +213,25 @@ def check_batched(batched: Any) -> str:
 
     endless = _Shelf(None)
 
-    async def first_batch() -> Any:
+    async def first_batch() -> tuple[bool, Any]:
+        # An answer that collects the whole source first keeps taking potatoes and never yields:
+        # it is told apart by how many it took, not by how long it took.
         gen = batched(endless, 2)
-        try:
-            return await asyncio.wait_for(anext(gen), 1.0)
-        finally:
+        step = asyncio.ensure_future(anext(gen))
+        while not step.done() and endless.pulled <= _TOO_MANY:
+            await asyncio.sleep(0)
+        if not step.done():
+            step.cancel()
+            await asyncio.gather(step, return_exceptions=True)
             await gen.aclose()
+            return False, None
+        await gen.aclose()
+        return True, step.result()
 
-    try:
-        first = run_in_fresh_loop(first_batch)
-    except TimeoutError:
-        raise Wrong("batched(<endless potatoes>, 2) never yielded its first batch: yield each batch as soon "
-                    "as it is full, do not collect the whole source first.") from None
+    yielded, first = run_in_fresh_loop(first_batch, timeout=_GUARD)
+    if not yielded:
+        raise Wrong(f"batched(<endless potatoes>, 2) never yielded its first batch (it had taken {endless.pulled} "
+                    "potatoes): yield each batch as soon as it is full, do not collect the whole source first.")
     if first != tuple(p[0:2]) or endless.pulled != 2:
         raise Wrong(f"the first batch of an endless source was {first!r} after taking {endless.pulled} items; "
                     f"expected {tuple(p[0:2])} after taking 2.")
@@ -267,16 +282,24 @@ def check_buyer(buy: Any) -> str:
         door = _ShopDoor()
         shop = door.potatoes()  # held here, so only buy() can close it before the check below
 
-        async def scenario() -> tuple[Any, bool]:
-            bought = await buy(shop, n)
+        async def scenario() -> tuple[bool, Any, bool]:
+            # An answer that does not stop keeps buying: it is told apart by how many potatoes
+            # it took, not by how long it took.
+            buying = asyncio.ensure_future(buy(shop, n))
+            while not buying.done() and door.sold <= n + _TOO_MANY:
+                await asyncio.sleep(0)
+            if not buying.done():
+                buying.cancel()
+                await asyncio.gather(buying, return_exceptions=True)
+                return False, None, False
             # Closed (or finished) when buy() returned? A generator that was closed has no
             # frame any more; this also covers n == 0, where it may never have started.
-            return bought, shop.ag_frame is None
+            return True, buying.result(), shop.ag_frame is None
 
-        try:
-            bought, closed = run_in_fresh_loop(scenario, timeout=2.0)
-        except TimeoutError:
-            raise Wrong(f"buy(shop, {n}) never returned: the shop never runs out, so stop after n potatoes.") from None
+        returned, bought, closed = run_in_fresh_loop(scenario, timeout=_GUARD)
+        if not returned:
+            raise Wrong(f"buy(shop, {n}) never returned (it had taken {door.sold} potatoes): the shop never runs "
+                        "out, so stop after n potatoes.")
         expected = Potato.make(n)
         if bought != expected:
             hint = " Check the count before taking a potato." if n == 0 else ""

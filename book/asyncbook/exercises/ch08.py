@@ -1,10 +1,12 @@
 """Checkers for chapter 8, *Coordinating tasks: locks, events, queues*.
 
-Every scenario runs on a fresh loop in a worker thread (``run_in_fresh_loop``). The fakes the
-reader's code talks to never sleep for real: each round trip is ``asyncio.sleep(0)``, one turn
-of the loop, so the interleaving of tasks is the same on every machine and a check takes
-milliseconds. Only an answer that hangs costs time: it is stopped by a guard of a second or two
-and reported, with where its tasks were stuck.
+Every scenario runs on a fresh loop with a virtual clock, in a worker thread
+(``run_in_virtual_loop``). The fakes the reader's code talks to never sleep for real: each round
+trip is ``asyncio.sleep(0)``, one turn of the loop, so the interleaving of tasks is the same on
+every machine and a check takes milliseconds. An answer that hangs leaves every task waiting;
+the clock then jumps to the checker's guard, which stops it at once and reports where its tasks
+were stuck. The guard never fires while any task can still run, so a right answer is never cut
+short, however slow the machine.
 """
 
 from __future__ import annotations
@@ -14,12 +16,14 @@ import inspect
 from collections.abc import Callable
 from typing import Any
 
-from ..selfcheck import Wrong, exercise, run_in_fresh_loop
+from ..selfcheck import Wrong, exercise, run_in_virtual_loop
 from ..stockroom import Stockroom
 from ..stuck import await_chain
 
 _SETTLE_ROUNDS = 200  # loop turns that let every runnable task run as far as it can
-_GUARD = 1.0  # seconds an answer may take before it counts as stuck (only wrong answers wait)
+# Virtual seconds: the clock reaches the guard only when every task is waiting, so only an answer
+# that is stuck for good meets it, and that costs no real time.
+_GUARD = 60.0
 
 
 async def _settle() -> None:
@@ -37,7 +41,7 @@ def _require_coroutine_function(func: object, name: str) -> None:
 def _others(before: set[asyncio.Task[Any]]) -> list[asyncio.Task[Any]]:
     """Unfinished tasks created since *before* was taken (the reader's), other than the current one.
 
-    The tasks in *before* run the check itself (on 3.11, ``wait_for`` adds one), so they are left alone.
+    The tasks in *before* run the check itself, so they are left alone.
     """
     me = asyncio.current_task()
     return sorted((t for t in asyncio.all_tasks() if t is not me and t not in before and not t.done()),
@@ -91,10 +95,10 @@ def check_sell(sell: Callable[..., Any]) -> str:
                 results = await asyncio.wait_for(
                     asyncio.gather(*(sell(room, lock, "lamp", n) for n in wants)), _GUARD)
             except TimeoutError:
-                raise Wrong(f"the sales were still running after {_GUARD} s, some of them waiting for the "
-                            "lock: does every sale release it? `async with lock:` always does.") from None
+                raise Wrong("the sales never finished: every task was left waiting, some of them for the lock. "
+                            "Does every sale release it? `async with lock:` always does.") from None
             return list(results), room.level("lamp"), lock.locked()
-        return run_in_fresh_loop(scenario)
+        return run_in_virtual_loop(scenario)
 
     results, level, locked = run(3, [1, 1, 1, 1, 1])
     if level < 0:
@@ -154,13 +158,13 @@ def check_throttle(fetch_limited: Callable[..., Any]) -> str:
         try:
             result = await asyncio.wait_for(fetch_limited(fetcher.fetch, urls, 3), _GUARD)
         except TimeoutError:
-            raise Wrong(f"fetch_limited was still running after {_GUARD} s with {len(fetcher.started)} of 7 "
-                        "fetches started: does every fetch give its place back (`async with sem:`)?") from None
+            raise Wrong(f"fetch_limited never finished: with {len(fetcher.started)} of 7 fetches started, every task "
+                        "was left waiting. Does every fetch give its place back (`async with sem:`)?") from None
         left = [t.get_name() for t in _others(before)]
         await _stop(_others(before))
         return result, fetcher, left
 
-    result, fetcher, left = run_in_fresh_loop(scenario)
+    result, fetcher, left = run_in_virtual_loop(scenario)
     if sorted(fetcher.started) != urls:
         raise Wrong(f"every url must be fetched exactly once; fetched: {sorted(fetcher.started)}.")
     if fetcher.most > 3:
@@ -228,11 +232,11 @@ def check_workers(process: Callable[..., Any]) -> str:
         await _stop(leftover)
         return "returned", handler, left
 
-    outcome, handler, tasks = run_in_fresh_loop(scenario)
+    outcome, handler, tasks = run_in_virtual_loop(scenario)
     if outcome == "hung":
-        raise Wrong(f"process(9 jobs, handle, 3) was still running after {_GUARD} s with "
-                    f"{len(handler.handled)} jobs handled. Does every worker call queue.task_done() "
-                    "after each job? Stuck tasks:\n" + "\n".join(tasks))
+        raise Wrong(f"process(9 jobs, handle, 3) never returned: with {len(handler.handled)} jobs handled, every "
+                    "task was left waiting. Does every worker call queue.task_done() after each job? "
+                    "Stuck tasks:\n" + "\n".join(tasks))
     if sorted(handler.handled) != jobs:
         raise Wrong(f"every job must be handled exactly once; handled: {handler.handled}.")
     if handler.most != 3:
@@ -308,7 +312,7 @@ def check_transfer(transfer: Callable[..., Any]) -> str:
             task.result()  # the reader's error, if any, is reported by the self-check
         return "done", bank, []
 
-    outcome, bank, report = run_in_fresh_loop(scenario)
+    outcome, bank, report = run_in_virtual_loop(scenario)
     if outcome == "deadlock":
         raise Wrong("deadlock: every transfer still running waits for a lock another one holds.\n"
                     + "\n".join(report) + "\nTake the two locks in one fixed order for every transfer, "

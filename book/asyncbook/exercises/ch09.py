@@ -25,8 +25,10 @@ Where the chapter teaches what each exercise needs:
   `run_in_executor` submits at once, so building the list first runs the calls side by side
   (section "to_thread and run_in_executor"; the finale's `hash_in` does it).
 
-No verdict depends on how fast the machine is: where the reader's code might wait forever, a
-generous time limit ends the check and the feedback says what was still waiting.
+No verdict depends on how fast the machine is. Where the reader's code might wait forever, the
+check looks for the state that proves it (a thread waiting in ``future.result()`` with no time
+limit; an event loop idle with nothing left to hand to the pool) and, failing that, a generous
+real-time limit ends it; the feedback says what was still waiting.
 """
 
 from __future__ import annotations
@@ -36,17 +38,23 @@ import concurrent.futures
 import contextvars
 import inspect
 import pickle
+import sys
 import tempfile
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
 from ..background import BackgroundLoop
-from ..loopthread import run_in_worker
-from ..selfcheck import Wrong, exercise, run_in_fresh_loop
+from ..selfcheck import Wrong, exercise, run_in_fresh_loop, run_in_watched_loop
 from ..workload import hash_file, make_files
 
 _request = contextvars.ContextVar("request", default="no request")
+
+# Real seconds a check waits for a call of the reader's that shows no sign of being stuck, on
+# top of any time limit the call was given. Right answers take milliseconds (or the 0.1 s limit
+# they are given); only a wrong answer whose way of hanging the check cannot see waits this long.
+_GUARD = 10.0
 
 
 def _require_coroutine_function(func: object, name: str) -> None:
@@ -173,30 +181,43 @@ def check_sync_call(call_sync: Callable[..., Any]) -> str:
                 events.append("cancelled")
                 raise
 
-        def attempt(coro: Any, timeout: float) -> tuple[str, Any]:
-            try:
-                return "returned", run_in_worker(call_sync, bg.loop, coro, timeout, timeout=2.0)
-            except TimeoutError as error:
-                if "still running after" in str(error):
-                    return "hung", None
-                return "raised", error
-            except Exception as error:
-                return "raised", error
+        def attempt(coro: Any, timeout: float, *, never_ends: bool = False) -> tuple[str, Any]:
+            """Call call_sync(bg.loop, coro, timeout) in a thread of its own: "returned", "raised" or "hung"."""
+            outcome: dict[str, Any] = {}
 
-        kind, value = attempt(where(), 2.0)
+            def call() -> None:
+                try:
+                    outcome["returned"] = call_sync(bg.loop, coro, timeout)
+                except BaseException as error:  # reported as feedback, never left to crash the thread
+                    outcome["raised"] = error
+
+            caller = threading.Thread(target=call, name="checker-caller", daemon=True)
+            caller.start()
+            deadline = time.monotonic() + timeout + _GUARD
+            while caller.is_alive():
+                # A thread waiting for a coroutine that never ends, with no time limit, is stuck for
+                # good: no need to wait out the guard. (When the check ends, the background loop
+                # cancels the coroutine, and the thread's wait ends with CancelledError.)
+                if (never_ends and _waits_without_limit(caller)) or time.monotonic() > deadline:
+                    return "hung", None
+                caller.join(0.01)  # only how soon a hang is noticed depends on this, never a verdict
+            kind = "returned" if "returned" in outcome else "raised"
+            return kind, outcome.get(kind)
+
+        kind, value = attempt(where(), 10.0)
         if kind != "returned":
-            raise Wrong(f"call_sync(loop, coro, 2.0) on a coroutine that returns at once {kind} "
+            raise Wrong(f"call_sync(loop, coro, 10.0) on a coroutine that returns at once {kind} "
                         f"{value!r}; expected its return value.")
         if value != "the given loop":
             raise Wrong("the coroutine ran on another event loop (asyncio.run makes a new one), not on the "
                         "loop passed to call_sync: use asyncio.run_coroutine_threadsafe(coro, loop).")
-        kind, value = attempt(fails(), 2.0)
+        kind, value = attempt(fails(), 10.0)
         if not (kind == "raised" and isinstance(value, ValueError)):
             raise Wrong(f"when the coroutine raises ValueError, call_sync should raise it too; it {kind} {value!r}.")
-        kind, value = attempt(forever(), 0.1)
+        kind, value = attempt(forever(), 0.1, never_ends=True)
         if kind == "hung":
-            raise Wrong("call_sync(loop, never_ending(), 0.1) had not returned after 2 s: pass the time limit "
-                        "to future.result(timeout).")
+            raise Wrong("call_sync(loop, never_ending(), 0.1) had not returned long after 0.1 s: pass the time "
+                        "limit to future.result(timeout).")
         if not (kind == "raised" and isinstance(value, TimeoutError)):
             raise Wrong(f"on a coroutine that never ends, call_sync with timeout 0.1 should raise TimeoutError; "
                         f"it {kind} {value!r}.")
@@ -205,11 +226,21 @@ def check_sync_call(call_sync: Callable[..., Any]) -> str:
             for _ in range(20):
                 await asyncio.sleep(0)
 
-        bg.run(settle())
+        bg.run(settle(), timeout=_GUARD)
         if events != ["cancelled"]:
             raise Wrong("call_sync raised TimeoutError, but the coroutine was still running on the loop: "
                         "cancel it with future.cancel() before raising.")
     return "runs the coroutine on the given loop, passes on its result and errors, and cancels it on timeout."
+
+
+def _waits_without_limit(thread: threading.Thread) -> bool:
+    """True if *thread* is waiting in ``concurrent.futures.Future.result()`` with no time limit."""
+    frame = sys._current_frames().get(thread.ident)  # type: ignore[arg-type]
+    while frame is not None:
+        if frame.f_code is concurrent.futures.Future.result.__code__ and frame.f_locals.get("timeout") is None:
+            return True
+        frame = frame.f_back
+    return False
 
 
 # -- hash files in a process pool ---------------------------------------------------------------------
@@ -217,13 +248,17 @@ class _ProcessLikePool(concurrent.futures.Executor):
     """Runs calls in threads, but first pickles them and refuses what a spawn child could not find.
 
     A real process pool would need a second or so of start-up in a self-check; this one checks
-    the same rules (a picklable function, defined in a module) and notes when calls arrive.
+    the same rules (a picklable function, defined in a module) and notes when calls arrive: the
+    first call waits until all are in, or until no other can come (see :meth:`_stuck`).
     """
 
-    def __init__(self, expected: int) -> None:
+    def __init__(self, expected: int, asleep: threading.Event) -> None:
         self._threads = concurrent.futures.ThreadPoolExecutor(4, thread_name_prefix="checker-process")
         self._expected = expected
+        self._asleep = asleep  # set by the event loop while it is idle (run_in_watched_loop)
+        self._loop: asyncio.AbstractEventLoop | None = None
         self.submitted = 0
+        self.outstanding = 0  # calls handed to the threads and not yet counted back, in the loop's thread
         self.all_in = threading.Event()
         self.submitted_at_first_start: int | None = None
         self._lock = threading.Lock()
@@ -233,6 +268,11 @@ class _ProcessLikePool(concurrent.futures.Executor):
             self.submitted += 1
             if self.submitted >= self._expected:
                 self.all_in.set()
+        if self._loop is None:
+            try:
+                self._loop = asyncio.get_running_loop()  # run_in_executor submits from the loop's thread
+            except RuntimeError:
+                pass
         name = getattr(fn, "__name__", type(fn).__name__)
         what = ("a lambda" if name == "<lambda>" else
                 f"{name}, a function defined inside another," if "<locals>" in getattr(fn, "__qualname__", "")
@@ -248,20 +288,43 @@ class _ProcessLikePool(concurrent.futures.Executor):
             return self._failed(f"{getattr(target, '__name__', name)} is defined in the notebook (module "
                                 "__main__): a spawn or forkserver child cannot find it. Use a function "
                                 "from a module, such as hash_file.")
+        self.outstanding += 1
         return self._threads.submit(self._run, *loaded)
 
+    def _stuck(self) -> bool:
+        """No other call can come: the loop is idle, and the only call handed out is the one waiting.
+
+        The count is read on both sides of the flag: if the loop woke up and counted a finished call
+        in between, the reads differ and nothing is concluded.
+        """
+        before = self.outstanding
+        return self._asleep.is_set() and before == self.outstanding == 1
+
+    def _counted_back(self) -> None:
+        self.outstanding -= 1
+
     def _run(self, fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
-        with self._lock:
-            if self.submitted_at_first_start is None:
-                self.submitted_at_first_start = -1  # claimed: this call is the first
-                first = True
-            else:
-                first = False
-        if first:
-            # Wait (at most 0.5 s) for the other calls to arrive, as a busy worker would.
-            self.all_in.wait(0.5)
-            self.submitted_at_first_start = self.submitted
-        return fn(*args, **kwargs)
+        try:
+            with self._lock:
+                if self.submitted_at_first_start is None:
+                    self.submitted_at_first_start = -1  # claimed: this call is the first
+                    first = True
+                else:
+                    first = False
+            if first:
+                # Wait for the other calls to arrive, as a busy worker would; give up only when none
+                # can come (or, if the check cannot see the loop, after a generous real-time limit).
+                deadline = time.monotonic() + _GUARD
+                while not self.all_in.wait(0.01) and not self._stuck() and time.monotonic() < deadline:
+                    pass
+                self.submitted_at_first_start = self.submitted
+            return fn(*args, **kwargs)
+        finally:
+            if self._loop is not None:
+                try:
+                    self._loop.call_soon_threadsafe(self._counted_back)
+                except RuntimeError:  # the loop has closed: nobody is counting any more
+                    pass
 
     @staticmethod
     def _failed(message: str) -> concurrent.futures.Future[Any]:
@@ -284,10 +347,11 @@ def check_picklable(hash_all: Callable[..., Any]) -> str:
     with tempfile.TemporaryDirectory() as folder:
         paths = make_files(folder, 3, 1000)
         expected = dict(hash_file(path, "blake2b") for path in paths)
-        pool = _ProcessLikePool(len(paths))
+        asleep = threading.Event()
+        pool = _ProcessLikePool(len(paths), asleep)
         try:
             try:
-                result = run_in_fresh_loop(lambda: hash_all(pool, paths, "blake2b"))
+                result = run_in_watched_loop(lambda: hash_all(pool, paths, "blake2b"), asleep, timeout=3 * _GUARD)
             except pickle.PicklingError as error:
                 raise Wrong(str(error)) from None
         finally:

@@ -17,8 +17,11 @@ Where the chapter teaches what each exercise needs:
 The scenarios never depend on how fast the machine is. Trio checks run on Trio's virtual clock
 (``trio.testing.MockClock(autojump_threshold=0)``: when every task waits, time jumps to the next
 deadline at once), and they decide when each fake fetch finishes with ``trio.Event``s, letting
-everything settle with ``trio.testing.wait_all_tasks_blocked()``. The AnyIO check uses no
-timing at all, only the order of events.
+everything settle with ``trio.testing.wait_all_tasks_blocked()``. The AnyIO check looks only at
+the order of events; it runs on a virtual clock too, on each backend (asyncbook's
+``VirtualTimeLoop`` for asyncio, ``MockClock`` for Trio), so that its guard against a pipeline
+that never ends fires exactly when every task is waiting, at once, and never on a right answer
+that a loaded machine runs slowly.
 """
 
 from __future__ import annotations
@@ -32,9 +35,14 @@ import anyio
 import trio
 import trio.testing
 
-from ..backends import BACKENDS, run_on
+from ..backends import BACKENDS
 from ..loopthread import run_in_worker
 from ..selfcheck import Wrong, exercise
+from ..virtualtime import VirtualTimeLoop
+
+# Real seconds a check's worker thread may run: a backstop only for an answer that keeps its
+# loop busy forever (an answer that waits forever is ended on the virtual clock, at once).
+_GUARD = 10.0
 
 
 def _require_async_function(fn: object, name: str) -> None:
@@ -48,7 +56,15 @@ def _require_async_function(fn: object, name: str) -> None:
 def _run_trio(scenario: Callable[[], Any]) -> Any:
     """Run *scenario* with ``trio.run`` on a virtual clock, in a worker thread (see the module docstring)."""
     clock = trio.testing.MockClock(autojump_threshold=0)
-    return run_in_worker(functools.partial(trio.run, scenario, clock=clock), timeout=10.0)
+    return run_in_worker(functools.partial(trio.run, scenario, clock=clock), timeout=_GUARD)
+
+
+def _run_anyio(backend: str, scenario: Callable[[], Any]) -> Any:
+    """Run *scenario* with ``anyio.run`` on *backend*, on that backend's virtual clock, in a worker thread."""
+    options: dict[str, Any] = ({"loop_factory": VirtualTimeLoop} if backend == "asyncio"
+                               else {"clock": trio.testing.MockClock(autojump_threshold=0)})
+    return run_in_worker(functools.partial(anyio.run, scenario, backend=backend, backend_options=options),
+                         timeout=_GUARD)
 
 
 def _describe(kind: str, value: Any) -> str:
@@ -259,10 +275,12 @@ def check_pipeline(pipeline: Callable[..., Any]) -> str:
             return item * 10
 
         async def scenario() -> Any:
-            return await pipeline(_Items(log), transform)
+            # Virtual seconds: the clock gets there only when every task waits for good.
+            with anyio.fail_after(60):
+                return await pipeline(_Items(log), transform)
 
         try:
-            result = run_on(backend, scenario, timeout=2.0)
+            result = _run_anyio(backend, scenario)
         except TimeoutError:
             raise Wrong(f"on the {backend} backend, pipeline never finished: the consumer's `async for` ends "
                         "only when every send stream is closed. Close it when the producer is done "
