@@ -110,13 +110,24 @@ async def _outcome(aw: Awaitable[Any], guard: float = _GUARD) -> tuple[str, Any]
 @asynccontextmanager
 async def _serve(handler: Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
                  ) -> AsyncIterator[int]:
-    """Run a server on 127.0.0.1 (port chosen by the OS); yield its port; close it and its clients."""
+    """Run a server on 127.0.0.1 (port chosen by the OS); yield its port; close it and its clients.
+
+    On the way out, every connection is cut and every handler is given the time to end: a
+    handler still running when the check's loop shuts down would be cancelled, and on 3.11
+    ``start_server`` reports a cancelled handler as an error ("Exception in callback").
+    """
     writers: set[asyncio.StreamWriter] = set()
+    handlers: set[asyncio.Task[Any]] = set()
 
     async def tracked(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         writers.add(writer)
+        current = asyncio.current_task()
+        if current is not None:
+            handlers.add(current)
         try:
             await handler(reader, writer)
+        except asyncio.CancelledError:
+            pass  # only the check's own end cancels a handler (see the docstring)
         finally:
             writer.close()
 
@@ -126,7 +137,14 @@ async def _serve(handler: Callable[[asyncio.StreamReader, asyncio.StreamWriter],
     finally:
         server.close()
         for writer in writers:
-            writer.transport.abort()
+            writer.transport.abort()  # a handler reading or writing sees its connection end
+        pending = {task for task in handlers if not task.done()}
+        if pending:
+            _, hanging = await asyncio.wait(pending, timeout=_GUARD)
+            for task in hanging:  # a wrong answer that ignores its connection's end
+                task.cancel()
+            if hanging:
+                await asyncio.wait(hanging)
         await server.wait_closed()
 
 
