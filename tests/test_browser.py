@@ -3,9 +3,10 @@
 Headless Chromium (Debian's `chromium` package, /usr/bin/chromium) is driven with Playwright
 for Python; Playwright never downloads a browser of its own here (`playwright install` is not
 run anywhere). The session's build, `_build/html`, is served over 127.0.0.1 by a server this
-module starts and stops. One browser, launched once, loads every page of _toc.yml once (a few
-at a time), each in a fresh browser context (a first-time reader: empty storage), and keeps
-what it saw for the tests below, which then only assert. Each page must:
+module starts and stops. One browser, launched once, loads every page of _toc.yml once, in two
+tabs that each start in a fresh browser context (a first-time reader: empty storage) and then
+go from page to page, and keeps what it saw for the tests below, which then only assert. Each
+page must:
 
 - load with no JavaScript console error, no uncaught exception, no failed request or HTTP
   error, and no request to anywhere but the local server (the book makes no external requests);
@@ -16,7 +17,8 @@ what it saw for the tests below, which then only assert. Each page must:
 - load every image, each with alt text.
 
 The search page must find TaskGroup and link to the chapter that teaches it, and a screenshot
-of one chapter page is saved under _build/screenshots/ on every run, for a person to look at.
+of the top of one chapter page (three screens) is saved under _build/screenshots/ on every
+run, for a person to look at.
 """
 
 from __future__ import annotations
@@ -55,7 +57,8 @@ CHROMIUM_ARGS = [
     # processes: a probe sleeping 0.1 s in a loop woke up to 0.23 s late while this test ran,
     # enough to push a notebook's timeline a step (conftest.py). Two renderers, reused (one per
     # page loaded at a time, PARALLEL_PAGES), brought the probe's worst case to 0.04 s and made
-    # this test faster. Each page still gets a fresh context: empty storage, a first-time reader.
+    # this test faster. (So does navigating in one tab rather than opening one per page: see
+    # look_at_the_book.)
     "--renderer-process-limit=2",
     # Belt and braces: no host name resolves but the local server, even on a machine with
     # internet, so a page that reaches out fails here as it would for an offline reader.
@@ -92,7 +95,7 @@ PAGE_FACTS_JS = """() => {
 }"""
 
 
-PARALLEL_PAGES = 2   # pages loaded at once (one per core: rendering keeps a core busy)
+PARALLEL_PAGES = 2   # tabs loading pages at once (one per core: rendering keeps a core busy)
 
 
 # Bounds on waiting, not timing checks: on a loaded machine a page can take many seconds, and only
@@ -142,36 +145,49 @@ def site(html_dir: pathlib.Path):
     thread.join(timeout=10)
 
 
-async def open_page(browser: Browser, site: str, visit: Visit) -> Page:
-    """A page in a fresh context (empty storage: a first-time reader) that records what goes wrong."""
+@dataclass
+class Tab:
+    """A browser tab and the visit its events are recorded in (switched at each navigation)."""
+
+    page: Page
+    visit: Visit
+
+
+async def open_tab(browser: Browser, site: str, visit: Visit) -> Tab:
+    """A tab in a fresh context (empty storage: a first-time reader) that records what goes wrong."""
     context = await browser.new_context(viewport={"width": 1280, "height": 900})
     context.set_default_timeout(PAGE_TIMEOUT_MS)
-    page = await context.new_page()
+    tab = Tab(await context.new_page(), visit)
 
     def on_console(message) -> None:
         if message.type == "error":
-            visit.problems.append(f"console error: {message.text} ({message.location.get('url', '')})")
+            tab.visit.problems.append(f"console error: {message.text} ({message.location.get('url', '')})")
 
     def on_request(request) -> None:
-        visit.in_flight.add(request)
+        tab.visit.in_flight.add(request)
         if not request.url.startswith(site) and not request.url.startswith("data:"):
-            visit.outside.append(request.url)
+            tab.visit.outside.append(request.url)
 
     def on_failed(request) -> None:
-        visit.in_flight.discard(request)
-        visit.problems.append(f"request failed: {request.url} ({request.failure})")
+        tab.visit.in_flight.discard(request)
+        tab.visit.problems.append(f"request failed: {request.url} ({request.failure})")
 
     def on_response(response) -> None:
         if response.status >= 400:
-            visit.problems.append(f"HTTP {response.status}: {response.url}")
+            tab.visit.problems.append(f"HTTP {response.status}: {response.url}")
 
-    page.on("console", on_console)
-    page.on("pageerror", lambda error: visit.problems.append(f"uncaught exception: {error}"))
-    page.on("request", on_request)
-    page.on("requestfailed", on_failed)
-    page.on("requestfinished", lambda request: visit.in_flight.discard(request))
-    page.on("response", on_response)
-    return page
+    tab.page.on("console", on_console)
+    tab.page.on("pageerror", lambda error: tab.visit.problems.append(f"uncaught exception: {error}"))
+    tab.page.on("request", on_request)
+    tab.page.on("requestfailed", on_failed)
+    tab.page.on("requestfinished", lambda request: tab.visit.in_flight.discard(request))
+    tab.page.on("response", on_response)
+    return tab
+
+
+async def open_page(browser: Browser, site: str, visit: Visit) -> Page:
+    """A page in a fresh context that records what goes wrong in *visit* (see open_tab)."""
+    return (await open_tab(browser, site, visit)).page
 
 
 async def settle(visit: Visit) -> None:
@@ -221,24 +237,30 @@ async def check_solutions(page: Page, visit: Visit) -> None:
             visit.solutions.append(f"{name}: still hidden after its toggle was clicked")
 
 
-async def visit_page(browser: Browser, site: str, page_name: str, screenshot: pathlib.Path | None) -> Visit:
+async def visit_page(tab: Tab, site: str, page_name: str, screenshot: pathlib.Path | None) -> Visit:
+    """Load *page_name* in *tab* and record what it showed; the tab stays open for the next page.
+
+    The previous page of the tab has settled (no request in flight), so leaving it cancels
+    nothing, and every event from here on belongs to this visit.
+    """
     visit = Visit(f"{page_name}.html")
-    page = await open_page(browser, site, visit)
+    tab.visit = visit
     try:
         # "load": the page and everything it links (scripts, styles, images, fonts) have arrived.
         # The book's scripts fetch nothing later; a late error would still be caught below,
-        # until the context closes.
-        await page.goto(site + visit.path, wait_until="load")
-        visit.facts = await page.evaluate(PAGE_FACTS_JS)
+        # while the page settles.
+        await tab.page.goto(site + visit.path, wait_until="load")
+        visit.facts = await tab.page.evaluate(PAGE_FACTS_JS)
         if screenshot is not None:
-            await page.screenshot(path=str(screenshot), full_page=True)
-        await check_solutions(page, visit)
-        visit.text_after_unfolding = await page.evaluate("() => document.body.innerText")
+            # The top of the page, three screens high: a whole chapter (tens of thousands of
+            # pixels) took seconds to capture, and a person looking at the theme needs less.
+            await tab.page.screenshot(path=str(screenshot), full_page=True,
+                                      clip={"x": 0, "y": 0, "width": 1280, "height": 2700})
+        await check_solutions(tab.page, visit)
+        visit.text_after_unfolding = await tab.page.evaluate("() => document.body.innerText")
         await settle(visit)
     except Exception as error:  # reported by every test of the page, not lost in a traceback
         visit.error = f"{type(error).__name__}: {error}"
-    finally:
-        await page.context.close()
     return visit
 
 
@@ -291,23 +313,37 @@ def background_chromium(folder: pathlib.Path) -> pathlib.Path:
 
 
 async def look_at_the_book(site: str, pages: list[str], screenshot_of: str) -> tuple[dict[str, Visit], Search]:
-    """Visit every page (a few at a time) and search, in one headless Debian Chromium."""
+    """Visit every page and search, in one headless Debian Chromium.
+
+    PARALLEL_PAGES tabs take the pages in turn; each tab starts in a fresh context (a
+    first-time reader: empty storage and cache), then goes from page to page as a reader
+    clicking through the book does. Opening a new tab for every page instead took 2.5 times as
+    long here (21 s against 8.5 s for the page loads alone): each new tab needs fresh memory,
+    and on the virtual machines this runs on, memory not touched for a while is slow to touch.
+    """
     async with async_playwright() as playwright:
         with tempfile.TemporaryDirectory(prefix="asyncbook-chromium-") as folder:
             launcher = background_chromium(pathlib.Path(folder))
             browser = await playwright.chromium.launch(executable_path=str(launcher), args=CHROMIUM_ARGS, headless=True)
         try:
-            limit = asyncio.Semaphore(PARALLEL_PAGES)
+            waiting = iter(pages)   # shared by the tabs: each takes the next page when it is free
+            visits: dict[str, Visit] = {}
 
-            async def one(page_name: str) -> Visit:
-                async with limit:
+            async def one_tab() -> None:
+                tab: Tab | None = None
+                for page_name in waiting:
+                    if tab is None:
+                        tab = await open_tab(browser, site, Visit(f"{page_name}.html"))
                     shot = screenshot_path(page_name) if page_name == screenshot_of else None
-                    return await visit_page(browser, site, page_name, shot)
+                    visits[page_name] = await visit_page(tab, site, page_name, shot)
+                if tab is not None:
+                    await tab.page.context.close()
 
-            *visits, search = await asyncio.gather(*(one(name) for name in pages), search_taskgroup(browser, site))
+            *_, search = await asyncio.gather(*(one_tab() for _ in range(PARALLEL_PAGES)),
+                                              search_taskgroup(browser, site))
         finally:
             await browser.close()
-    return dict(zip(pages, visits)), search
+    return {name: visits[name] for name in pages}, search
 
 
 def first_chapter() -> str:
