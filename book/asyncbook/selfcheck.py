@@ -81,6 +81,23 @@ def _load_all_checkers() -> None:
         importlib.import_module(f"{exercises.__name__}.{module.name}")
 
 
+def _load_checkers_for(exercise_id: str) -> None:
+    """Import the module of *exercise_id*'s chapter ("ch04-..." -> exercises/ch04.py) only.
+
+    A notebook checks its own chapter's exercises; importing every chapter's module would make
+    each notebook's first check pay for all of them (chapter 12's imports Trio, and Trio's
+    testing module imports pytest: a sixth of a second). An id whose module does not exist, or
+    does not register it, falls back to importing all of them, for the error message.
+    """
+    from . import exercises
+
+    chapter = exercise_id.partition("-")[0]
+    if chapter.isidentifier() and any(m.name == chapter for m in pkgutil.iter_modules(exercises.__path__)):
+        importlib.import_module(f"{exercises.__name__}.{chapter}")
+    if exercise_id not in _REGISTRY:
+        _load_all_checkers()
+
+
 def exercise_ids() -> list[str]:
     """Return the ids of all registered exercises, sorted."""
     _load_all_checkers()
@@ -91,7 +108,7 @@ def evaluate(exercise_id: str, answer: object) -> CheckResult:
     """Check *answer* against exercise *exercise_id* and return the result (prints nothing)."""
     if not isinstance(exercise_id, str):
         raise TypeError(f"the exercise id is a str such as 'ch01-kind-of', got {type(exercise_id).__name__}")
-    _load_all_checkers()
+    _load_checkers_for(exercise_id)
     if exercise_id not in _REGISTRY:
         raise ValueError(f"no exercise called {exercise_id!r}; known ids: {', '.join(sorted(_REGISTRY))}")
     # Warnings raised while the reader's code runs (above all "coroutine ... was
