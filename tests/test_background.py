@@ -129,3 +129,13 @@ def test_call_soon_from_another_thread_waits_for_a_wake_up() -> None:
 def test_wait_until_asleep_refuses_a_bad_timeout() -> None:
     with BackgroundLoop() as bg, pytest.raises(ValueError, match="timeout must be"):
         bg.wait_until_asleep(0)
+
+
+def test_is_asleep_only_when_the_loop_has_no_timer() -> None:
+    with BackgroundLoop() as bg:
+        bg.wait_until_asleep()
+        assert bg.is_asleep()  # nothing to do: only another thread can wake it
+        pending = bg.submit(asyncio.sleep(30))
+        bg.run(asyncio.sleep(0))  # the sleep's timer exists once this has run on the loop
+        assert not bg.is_asleep()  # a timer will wake it: it never sleeps without a time limit now
+        pending.cancel()

@@ -129,6 +129,23 @@ def test_sync_call_right_answer_passes() -> None:
     assert result.passed, result.message
 
 
+def test_sync_call_with_the_time_limit_on_the_loop_passes() -> None:
+    """The limit may be put on the loop's side instead: wait_for cancels the coroutine itself."""
+    def with_wait_for(loop, coro, timeout):
+        return asyncio.run_coroutine_threadsafe(asyncio.wait_for(coro, timeout), loop).result()
+
+    async def limited(coro, timeout):
+        async with asyncio.timeout(timeout):
+            return await coro
+
+    def with_timeout(loop, coro, timeout):
+        return asyncio.run_coroutine_threadsafe(limited(coro, timeout), loop).result()
+
+    for call_sync in (with_wait_for, with_timeout):
+        result = evaluate("ch09-sync-call", call_sync)
+        assert result.passed, result.message
+
+
 def test_sync_call_on_a_new_loop() -> None:
     failed_with("ch09-sync-call", lambda loop, coro, timeout: asyncio.run(coro), "another event loop",
                 "run_coroutine_threadsafe")

@@ -132,6 +132,18 @@ def test_numbered_lines_that_never_closes_is_refused() -> None:
     failed_with("ch10-numbered-lines", handle, "the connection stayed open", "wait_closed")
 
 
+def test_numbered_lines_that_returns_without_closing_is_refused() -> None:
+    async def handle(reader, writer):
+        count = 0
+        while line := await reader.readline():
+            count += 1
+            writer.write(f"{count}: ".encode() + line.upper())
+            await writer.drain()
+        # forgets writer.close(): the connection stays open once the handler returns
+
+    failed_with("ch10-numbered-lines", handle, "returned without closing its connection", "wait_closed")
+
+
 def test_numbered_lines_wants_reader_and_writer() -> None:
     async def handle(reader):
         pass

@@ -7,7 +7,7 @@ import threading
 
 import pytest
 
-from asyncbook.loopthread import run_in_worker
+from asyncbook.loopthread import WorkerTimeout, run_in_worker
 
 
 def test_returns_the_result_and_passes_arguments() -> None:
@@ -61,10 +61,19 @@ def test_a_fresh_loop_can_start_and_close_while_a_loop_runs_here() -> None:
 def test_times_out_instead_of_hanging() -> None:
     release = threading.Event()
     try:
-        with pytest.raises(TimeoutError, match="wait"):
+        with pytest.raises(WorkerTimeout, match="wait"):  # a TimeoutError of its own kind
             run_in_worker(release.wait, timeout=0.01)
     finally:
         release.set()
+
+
+def test_the_functions_own_timeout_error_is_not_a_worker_timeout() -> None:
+    def gives_up() -> None:
+        raise TimeoutError("the function's own")
+
+    with pytest.raises(TimeoutError, match="the function's own") as raised:
+        run_in_worker(gives_up, timeout=None)
+    assert not isinstance(raised.value, WorkerTimeout)
 
 
 def test_timeout_none_waits_as_long_as_it_takes() -> None:
@@ -88,7 +97,8 @@ def test_timeout_none_waits_as_long_as_it_takes() -> None:
 
 def test_selfcheck_runs_fresh_loops_through_run_in_worker(monkeypatch: pytest.MonkeyPatch) -> None:
     # The two helpers share one way of running code in a thread: run_in_fresh_loop is
-    # run_in_worker(asyncio.run, ...), waiting as long as wait_for lets the awaitable run.
+    # run_in_worker(asyncio.run, ...), waiting as long as wait_for lets the awaitable run plus a
+    # backstop for code that never lets the loop run (default timeout 5 s + 10 s).
     from asyncbook import selfcheck
 
     calls: list[tuple[object, object]] = []
@@ -104,7 +114,7 @@ def test_selfcheck_runs_fresh_loops_through_run_in_worker(monkeypatch: pytest.Mo
         return 42
 
     assert selfcheck.run_in_fresh_loop(answer) == 42
-    assert calls == [(asyncio.run, None)]
+    assert calls == [(asyncio.run, 5.0 + selfcheck._UNRESPONSIVE_LOOP_BACKSTOP)]
 
 
 def test_rejects_a_result_instead_of_a_function() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import warnings
 
 import pytest
 
@@ -46,6 +47,17 @@ def test_unanswered_exercise_says_so(scratch_exercise) -> None:
     scratch_exercise("t-todo", lambda f: f(1))
     result = evaluate("t-todo", starter)
     assert not result.passed and "not answered yet" in result.message
+
+
+def test_warnings_are_reported_without_addresses(scratch_exercise) -> None:
+    def checker(answer):
+        warnings.warn(f"Unclosed <Stream at 0x7f3a5c2b1d90> and <Other at {id(answer):x}>", ResourceWarning)
+        return "looked fine"
+
+    scratch_exercise("t-address", checker)
+    result = evaluate("t-address", object())
+    assert not result.passed
+    assert result.message.endswith("Python also warned: ResourceWarning: Unclosed <Stream> and <Other>")
 
 
 def test_readers_exception_is_reported_not_raised(scratch_exercise) -> None:
@@ -212,3 +224,19 @@ def test_long_feedback_is_wrapped_with_indented_continuation(monkeypatch) -> Non
     assert len(lines) > 2 and all(len(line) <= selfcheck.WIDTH for line in lines)
     assert all(line.startswith("  ") for line in lines[1:])
     assert lines[-1] == "  Python also warned: something"
+
+
+def test_fresh_loop_gives_up_on_code_that_never_lets_the_loop_run(monkeypatch: pytest.MonkeyPatch) -> None:
+    """wait_for cannot fire while the loop never gets a turn: the real-time backstop ends the wait."""
+    monkeypatch.setattr(selfcheck, "_UNRESPONSIVE_LOOP_BACKSTOP", 0.2)
+    stop = threading.Event()
+
+    async def never_suspends() -> None:
+        while not stop.is_set():  # no await at all: the loop never runs again
+            stop.wait(0.01)
+
+    try:
+        with pytest.raises(TimeoutError, match="never gave the event loop a turn for 0.3 s"):
+            run_in_fresh_loop(never_suspends, timeout=0.1)
+    finally:
+        stop.set()  # lets the abandoned thread end

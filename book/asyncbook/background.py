@@ -87,6 +87,13 @@ class BackgroundLoop:
         if not self._asleep.wait(timeout):
             raise TimeoutError(f"the background loop was still busy after {timeout} s")
 
+    def is_asleep(self) -> bool:
+        """True while the loop sleeps with nothing at all to do: no ready callback, no timer.
+
+        Only another thread (or I/O) can wake it then; nothing scheduled on the loop itself will.
+        """
+        return self._asleep.is_set()
+
     def submit(self, coro: Coroutine[Any, Any, _T]) -> concurrent.futures.Future[_T]:
         """Run *coro* on the background loop; return a thread-safe future of its result."""
         if not asyncio.iscoroutine(coro):

@@ -19,9 +19,16 @@ import threading
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-__all__ = ["run_in_worker"]
+__all__ = ["WorkerTimeout", "run_in_worker"]
 
 _T = TypeVar("_T")
+
+
+class WorkerTimeout(TimeoutError):
+    """run_in_worker's own time limit ran out (the function may still be running in its thread).
+
+    A subclass, so that a caller can tell it from a TimeoutError raised by the function itself.
+    """
 
 
 def run_in_worker(function: Callable[..., _T], *args: Any, timeout: float | None = 10.0) -> _T:
@@ -52,7 +59,7 @@ def run_in_worker(function: Callable[..., _T], *args: Any, timeout: float | None
     thread.start()
     thread.join(timeout)
     if thread.is_alive():
-        raise TimeoutError(f"{getattr(function, '__name__', 'the function')} was still running after {timeout} s")
+        raise WorkerTimeout(f"{getattr(function, '__name__', 'the function')} was still running after {timeout} s")
     if "error" in outcome:
         error = outcome.pop("error")
         raise error

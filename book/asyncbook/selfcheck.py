@@ -14,6 +14,7 @@ import asyncio
 import gc
 import importlib
 import pkgutil
+import re
 import textwrap
 import threading
 import warnings
@@ -23,7 +24,7 @@ from typing import Any, TypeVar
 
 from .background import _SleepAwareSelector
 from .colour import paint
-from .loopthread import run_in_worker
+from .loopthread import WorkerTimeout, run_in_worker
 from .virtualtime import VirtualTimeLoop
 
 __all__ = ["Wrong", "CheckResult", "exercise", "evaluate", "check", "run_in_fresh_loop", "run_in_virtual_loop",
@@ -136,7 +137,9 @@ def evaluate(exercise_id: str, answer: object) -> CheckResult:
             gc.collect()  # finalise coroutines the check abandoned, so their warnings are caught here
     finally:
         gc.unfreeze()
-    for warning in dict.fromkeys(f"{w.category.__name__}: {w.message}" for w in caught):
+    # Addresses (" at 0x7f...") change every run and mean nothing to the reader: left out.
+    for warning in dict.fromkeys(re.sub(r" at (0x)?[0-9a-fA-F]{6,}", "", f"{w.category.__name__}: {w.message}")
+                                 for w in caught):
         passed, message = False, f"{message}\n  Python also warned: {warning}"
     return CheckResult(exercise_id, passed, message)
 
@@ -144,6 +147,10 @@ def evaluate(exercise_id: str, answer: object) -> CheckResult:
 def check(exercise_id: str, answer: object) -> None:
     """Check *answer* for exercise *exercise_id* and print ✔ or ✘ with an explanation."""
     print(evaluate(exercise_id, answer))
+
+
+# Seconds, beyond its timeout, that run_in_fresh_loop waits for a loop that never gets a turn.
+_UNRESPONSIVE_LOOP_BACKSTOP = 10.0
 
 
 def run_in_fresh_loop(make_awaitable: Callable[[], Awaitable[_T]], timeout: float = 5.0) -> _T:
@@ -166,9 +173,16 @@ def run_in_fresh_loop(make_awaitable: Callable[[], Awaitable[_T]], timeout: floa
     async def main() -> _T:
         return await asyncio.wait_for(make_awaitable(), timeout)
 
-    # wait_for enforces the timeout inside the loop, so the thread is waited for as long
-    # as it takes (timeout=None): the loop always ends soon after the awaitable does.
-    return run_in_worker(asyncio.run, main(), timeout=None)
+    # wait_for enforces the timeout inside the loop, and the loop ends soon after. Only code that
+    # never gives the loop a turn (a `while True` whose awaits never suspend) escapes it: the
+    # thread is then given up on after a generous real-time backstop, so the reader's cell ends.
+    backstop = timeout + _UNRESPONSIVE_LOOP_BACKSTOP
+    try:
+        return run_in_worker(asyncio.run, main(), timeout=backstop)
+    except WorkerTimeout:
+        raise TimeoutError(f"the code never gave the event loop a turn for {backstop:g} s (a loop whose "
+                           "awaits never suspend?); it still runs in a background thread: restart "
+                           "the kernel to stop it") from None
 
 
 # A checker must never reject a right answer because the machine was busy. The two runners

@@ -175,6 +175,7 @@ def check_sync_call(call_sync: Callable[..., Any]) -> str:
             raise ValueError("bad input")
 
         async def forever() -> None:
+            events.append("started")
             try:
                 await asyncio.Event().wait()
             except asyncio.CancelledError:
@@ -195,10 +196,14 @@ def check_sync_call(call_sync: Callable[..., Any]) -> str:
             caller.start()
             deadline = time.monotonic() + timeout + _GUARD
             while caller.is_alive():
-                # A thread waiting for a coroutine that never ends, with no time limit, is stuck for
-                # good: no need to wait out the guard. (When the check ends, the background loop
-                # cancels the coroutine, and the thread's wait ends with CancelledError.)
-                if (never_ends and _waits_without_limit(caller)) or time.monotonic() > deadline:
+                # A thread waiting with no time limit for a coroutine that never ends, on a loop
+                # that has no timer that could end it (asyncio.wait_for or asyncio.timeout on the
+                # loop's side would have one: that is a right answer too), is stuck for good: no
+                # need to wait out the guard. (When the check ends, the background loop cancels
+                # the coroutine, and the thread's wait ends with CancelledError.)
+                stuck = (never_ends and events == ["started"] and _waits_without_limit(caller)
+                         and bg.is_asleep())
+                if stuck or time.monotonic() > deadline:
                     return "hung", None
                 caller.join(0.01)  # only how soon a hang is noticed depends on this, never a verdict
             kind = "returned" if "returned" in outcome else "raised"
@@ -227,7 +232,7 @@ def check_sync_call(call_sync: Callable[..., Any]) -> str:
                 await asyncio.sleep(0)
 
         bg.run(settle(), timeout=_GUARD)
-        if events != ["cancelled"]:
+        if events != ["started", "cancelled"]:
             raise Wrong("call_sync raised TimeoutError, but the coroutine was still running on the loop: "
                         "cancel it with future.cancel() before raising.")
     return "runs the coroutine on the given loop, passes on its result and errors, and cancels it on timeout."

@@ -113,8 +113,9 @@ async def _serve(handler: Callable[[asyncio.StreamReader, asyncio.StreamWriter],
     """Run a server on 127.0.0.1 (port chosen by the OS); yield its port; close it and its clients.
 
     On the way out, every connection is cut and every handler is given the time to end: a
-    handler still running when the check's loop shuts down would be cancelled, and on 3.11
-    ``start_server`` reports a cancelled handler as an error ("Exception in callback").
+    handler still running when the check's loop shuts down would be cancelled, and on 3.11 and
+    early 3.12 releases ``start_server`` reports a cancelled handler as an error ("Exception in
+    callback", gh-113538).
     """
     writers: set[asyncio.StreamWriter] = set()
     handlers: set[asyncio.Task[Any]] = set()
@@ -253,7 +254,10 @@ def check_numbered_lines(handle: Callable[..., Any]) -> str:
         async def watched(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
             # The checker ends every connection itself; this guard only stops a handler that hangs.
             kind, value = await _outcome(handle(reader, writer), guard=_RUN_LIMIT)
-            finished.append(kind if kind != "raised" else _describe(kind, value))
+            if kind == "returned" and not writer.is_closing():  # noted before _serve closes it
+                finished.append("returned without closing its connection")
+            else:
+                finished.append(kind if kind != "raised" else _describe(kind, value))
 
         async with _serve(watched) as port:
             slow = await asyncio.open_connection("127.0.0.1", port)
@@ -295,6 +299,9 @@ def check_numbered_lines(handle: Callable[..., Any]) -> str:
                     if kind == "raised":
                         return f"after the client finished sending, reading the rest {_describe(kind, value)}."
                 kind, _ = await _outcome(_until(lambda: len(finished) == 2))
+                if "returned without closing its connection" in finished:
+                    return ("a handler returned without closing its connection (the checker closed it for "
+                            "you): at the end of the stream, writer.close() and await writer.wait_closed().")
                 if kind == "timeout" or any(f != "returned" for f in finished):
                     return f"the handlers should end after closing their connection; they: {finished}."
                 return None
