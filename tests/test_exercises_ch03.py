@@ -105,6 +105,72 @@ def test_race_wrong_value() -> None:
     assert not result.passed and "expected 'fast'" in result.message
 
 
+async def at_once_race(entries):
+    return min(entries)[1]
+
+
+async def longest_wait_race(entries):
+    await asyncio.sleep(max(d for d, _ in entries))
+    return min(entries)[1]
+
+
+async def wait_first_completed_race(entries):
+    tasks = [asyncio.create_task(asyncio.sleep(delay, result=value)) for delay, value in entries]
+    try:
+        done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+    return done.pop().result()
+
+
+async def cancelling_handles_race(entries):
+    loop = asyncio.get_running_loop()
+    fut = loop.create_future()
+
+    def settle(value):
+        if not fut.done():
+            fut.set_result(value)
+
+    handles = [loop.call_later(delay, settle, value) for delay, value in entries]
+    try:
+        return await fut
+    finally:
+        for handle in handles:
+            handle.cancel()
+
+
+@pytest.mark.parametrize("answer", [wait_first_completed_race, cancelling_handles_race])
+def test_race_other_right_answers_pass(answer) -> None:
+    result = evaluate("ch03-race", answer)
+    assert result.passed, result.message
+
+
+def test_race_returning_at_once_is_refused() -> None:
+    result = evaluate("ch03-race", at_once_race)
+    assert not result.passed
+    assert "returned the right value, but at once, before any delay was over" in result.message
+    assert "wait for the timers" in result.message
+
+
+def test_race_waiting_for_the_longest_delay_is_refused() -> None:
+    result = evaluate("ch03-race", longest_wait_race)
+    assert not result.passed
+    assert "only after the longest delay (0.03 s)" in result.message
+    assert "return as soon as the first is over, after 0.01 s" in result.message
+
+
+def test_race_waiting_for_a_middle_delay_is_refused() -> None:
+    async def middle_race(entries):
+        await asyncio.sleep(0.02)
+        return min(entries)[1]
+
+    result = evaluate("ch03-race", middle_race)
+    assert not result.passed
+    assert "after 0.02 s, not as soon as the shortest delay (0.01 s) was over" in result.message
+
+
 def test_race_must_be_async() -> None:
     result = evaluate("ch03-race", lambda entries: "fast")
     assert not result.passed and "async def" in result.message

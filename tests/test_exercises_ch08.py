@@ -241,6 +241,53 @@ def test_workers_left_behind() -> None:
     assert "Task-" not in message  # task numbers change from run to run
 
 
+def test_workers_cancelled_but_not_awaited() -> None:
+    """Cancelled workers stop a moment after process returns: counted later, they would be gone."""
+    async def process(jobs, handle, workers):
+        queue = asyncio.Queue()
+        for job in jobs:
+            queue.put_nowait(job)
+
+        async def worker():
+            while True:
+                job = await queue.get()
+                try:
+                    await handle(job)
+                finally:
+                    queue.task_done()
+
+        tasks = [asyncio.create_task(worker()) for _ in range(workers)]
+        await queue.join()
+        for task in tasks:
+            task.cancel()
+
+    failed_with("ch08-workers", process, "3 tasks were still running when process returned",
+                "process had cancelled them", "await asyncio.gather(*tasks, return_exceptions=True)",
+                "TaskGroup")
+
+
+def test_workers_that_end_only_after_process_returned() -> None:
+    async def process(jobs, handle, workers):
+        queue = asyncio.Queue()
+        for job in jobs:
+            queue.put_nowait(job)
+        for _ in range(workers):
+            queue.put_nowait(None)
+
+        async def worker():
+            while (job := await queue.get()) is not None:
+                await handle(job)
+                queue.task_done()
+            queue.task_done()
+            await asyncio.sleep(0)  # a last step, after join() has let process go on
+
+        tasks = [asyncio.create_task(worker()) for _ in range(workers)]
+        await queue.join()
+
+    failed_with("ch08-workers", process, "still running when process returned", "ended only afterwards",
+                "Await every task you start")
+
+
 def test_workers_forgetting_task_done_hangs() -> None:
     async def process(jobs, handle, workers):
         queue = asyncio.Queue()

@@ -80,12 +80,38 @@ def check_trace_order(predicted: list[str]) -> str:
 #   `InvalidStateError`: "`sleep`, built from a future" (the paragraph after `my_sleep`);
 # - `fut.done()` says whether the result is set: "Futures: what a task really waits on"
 #   (the asyncio cells, after the toy future).
+# The check runs on a virtual clock, so it can ask *when* race() returned, exactly: at the
+# shortest delay, not at once (no waiting) and not at the longest delay (waiting for them all).
+# The clock moves only from timer to timer, so the elapsed time is a sum of the delays' floats:
+# the tolerance covers float rounding only, never a slow machine (which the clock cannot see).
+_RACE_TOLERANCE = 1e-9
+
+
+def _race_timing(entries: list[tuple[float, Any]], elapsed: float) -> str | None:
+    """What is wrong with returning *elapsed* virtual seconds after race(*entries*) began, if anything."""
+    shortest = min(delay for delay, _ in entries)
+    longest = max(delay for delay, _ in entries)
+    if abs(elapsed - shortest) <= _RACE_TOLERANCE:
+        return None
+    if elapsed <= _RACE_TOLERANCE:
+        return (f"race({entries}) returned the right value, but at once, before any delay was over: "
+                f"wait for the timers, and return when the first one goes off, {shortest} s later.")
+    if elapsed < shortest:
+        return (f"race({entries}) returned the right value, but after {elapsed:.3g} s, before the shortest "
+                f"delay ({shortest} s) was over: wait for the first timer to go off.")
+    if elapsed >= longest - _RACE_TOLERANCE and longest > shortest:
+        return (f"race({entries}) returned the right value, but only after the longest delay ({longest} s) "
+                f"was over: return as soon as the first is over, after {shortest} s.")
+    return (f"race({entries}) returned the right value, but after {elapsed:.3g} s, not as soon as the "
+            f"shortest delay ({shortest} s) was over: return when the first timer goes off.")
+
+
 @exercise("ch03-race")
 def check_race(race: Callable[[list[tuple[float, Any]]], Any]) -> str:
     if not inspect.iscoroutinefunction(race):
         raise Wrong("race must be an `async def` function, so that it can `await` the future.")
 
-    async def probe(entries: list[tuple[float, Any]]) -> tuple[Any, list[str]]:
+    async def probe(entries: list[tuple[float, Any]]) -> tuple[Any, float, list[str]]:
         loop = asyncio.get_running_loop()
         errors: list[str] = []
 
@@ -94,11 +120,13 @@ def check_race(race: Callable[[list[tuple[float, Any]]], Any]) -> str:
             errors.append(f"{type(exc).__name__}: {exc}" if exc else context["message"])
 
         loop.set_exception_handler(record)
+        start = loop.time()
         value = await race(entries)
+        elapsed = loop.time() - start  # virtual seconds: exact, however loaded the machine is
         # Let every timer the answer started go off, so a failing late callback shows up.
         # The loop runs timers in deadline order, and ours is due after all of them.
         await asyncio.sleep(max(delay for delay, _ in entries) + 0.02)
-        return value, errors
+        return value, elapsed, errors
 
     cases = [
         ([(0.03, "slow"), (0.01, "fast"), (0.02, "middle")], "fast"),
@@ -109,9 +137,12 @@ def check_race(race: Callable[[list[tuple[float, Any]]], Any]) -> str:
         # On a virtual clock, every call_later made while race() runs is timed from the same
         # instant: on a real clock, a pause between two calls on a loaded machine could make
         # the 0.01 s entry's deadline later than the 0.03 s one's, and refuse a right answer.
-        value, errors = run_in_virtual_loop(lambda: probe(entries))
+        value, elapsed, errors = run_in_virtual_loop(lambda: probe(entries))
         if value != expected:
             raise Wrong(f"race({entries}) returned {value!r}; expected {expected!r}, the value with the shortest delay.")
+        timing = _race_timing(entries, elapsed)
+        if timing:
+            raise Wrong(timing)
         if errors:
             raise Wrong(f"race({entries}) returned the right value, but afterwards a later callback failed with "
                         f"{errors[0]}. A future takes one result: the second set_result() raises. "

@@ -189,7 +189,9 @@ def check_throttle(fetch_limited: Callable[..., Any]) -> str:
 # - asyncio.Queue, put_nowait, get and several consumers: "Queues: handing work between tasks";
 # - task_done() and join(): "Waiting until the work is done: task_done() and join()";
 # - cancelling the workers after join() and awaiting them: "Stopping consumers" (and the packers
-#   example); create_task, cancel() and awaiting cancelled tasks: chapter 4.
+#   example); create_task, cancel() and awaiting cancelled tasks: chapter 4;
+# - cancel() only requests, the task stops when it next runs, so only awaiting it shows that it
+#   has stopped: chapter 4, "Cancelling a task" and "Waiting for the tasks you cancelled".
 class _Handler:
     def __init__(self) -> None:
         self.handled: list[Any] = []
@@ -216,23 +218,34 @@ def check_workers(process: Callable[..., Any]) -> str:
     _require_coroutine_function(process, "process")
     jobs = [f"job-{i}" for i in range(1, 10)]
 
-    async def scenario() -> tuple[str, _Handler, list[str]]:
+    async def scenario() -> tuple[str, _Handler, list[str], list[asyncio.Task[Any]]]:
         before = asyncio.all_tasks()
         handler = _Handler()
-        runner = asyncio.ensure_future(process(list(jobs), handler.handle, 3))
+        # The reader's tasks still running the moment process() returns. Counted later, after
+        # other tasks had a turn, a worker that was cancelled but never awaited would be gone by
+        # then, and the answer that leaves it behind would pass.
+        at_return: list[asyncio.Task[Any]] = []
+
+        async def watched() -> None:
+            try:
+                await process(list(jobs), handler.handle, 3)
+            finally:
+                at_return.extend(_others(before))  # _others leaves out this task, the runner
+
+        runner = asyncio.ensure_future(watched())
         done, _ = await asyncio.wait({runner}, timeout=_GUARD)
         if not done:
             report = _grouped([t for t in _others(before) if t is not runner])
             await _stop(_others(before))
-            return "hung", handler, report
+            return "hung", handler, report, []
         runner.result()  # the reader's error, if any, is reported by the self-check
         await _settle()
         leftover = [t for t in _others(before) if t is not runner]
         left = _grouped(leftover)
         await _stop(leftover)
-        return "returned", handler, left
+        return "returned", handler, left, at_return
 
-    outcome, handler, tasks = run_in_virtual_loop(scenario)
+    outcome, handler, tasks, at_return = run_in_virtual_loop(scenario)
     if outcome == "hung":
         raise Wrong(f"process(9 jobs, handle, 3) never returned: with {len(handler.handled)} jobs handled, every "
                     "task was left waiting. Does every worker call queue.task_done() after each job? "
@@ -245,6 +258,20 @@ def check_workers(process: Callable[..., Any]) -> str:
     if tasks:
         raise Wrong("process returned, but tasks were left waiting:\n" + "\n".join(tasks)
                     + "\nAfter queue.join(), cancel the workers and await them.")
+    if at_return:
+        running = len(at_return)
+        cancelled = sum(task.cancelling() > 0 for task in at_return)  # cancel() asked, not yet stopped
+        tasks_were = f"{running} task{'s were' if running > 1 else ' was'} still running when process returned"
+        if cancelled == running:
+            raise Wrong(f"{tasks_were}: process had cancelled {'them' if running > 1 else 'it'}, but cancel() "
+                        "only requests, and a cancelled task stops later, when it next runs: here, after process "
+                        "had returned. After cancelling the workers, await them: "
+                        "`await asyncio.gather(*tasks, return_exceptions=True)`, or start them in "
+                        "`async with asyncio.TaskGroup() as tg:`, which waits for them.")
+        raise Wrong(f"{tasks_were}{f' ({cancelled} of them cancelled but not yet stopped)' if cancelled else ''}; "
+                    f"{'they' if running > 1 else 'it'} ended only afterwards. Await every task you start before returning: "
+                    "`await asyncio.gather(*tasks, return_exceptions=True)`, or start them in "
+                    "`async with asyncio.TaskGroup() as tg:`, which waits for them.")
     return "9 jobs handled once each, 3 at a time, and no worker left behind."
 
 
