@@ -407,21 +407,36 @@ _KILLED = -signal.SIGKILL if hasattr(signal, "SIGKILL") else 1
 
 
 def _ended(transport: asyncio.SubprocessTransport) -> bool:
-    """True once the child of *transport* no longer runs, whether or not anyone waited for it.
+    """True once the child of *transport* has been killed or has ended, waited for or not.
 
     asyncio records the exit status when it notices the exit, which a busy machine can delay
-    for a child that was killed but not waited for; on Linux, /proc tells at once that such a
-    child is a zombie (ended, its status not yet collected).
+    for a child that was killed but not waited for; and a killed child can take a while to die
+    (one still starting, in the middle of loading Python, finishes that first). On Linux, /proc
+    tells at once: a SIGKILL pending, the kernel's "exiting" flag, or a zombie (ended, its
+    status not yet collected) all mean that the child was killed or has ended.
     """
     if transport.get_returncode() is not None:
         return True
     if not sys.platform.startswith("linux"):
         return False
+    process = pathlib.Path(f"/proc/{transport.get_pid()}")
     try:
-        stat = pathlib.Path(f"/proc/{transport.get_pid()}/stat").read_text()
-    except FileNotFoundError:  # collected meanwhile
+        stat = (process / "stat").read_text()
+        status = (process / "status").read_text()
+    except (FileNotFoundError, ProcessLookupError):  # collected meanwhile
         return True
-    return stat.rpartition(")")[2].split()[0] in ("Z", "X")  # the state follows "(name)"
+    fields = stat.rpartition(")")[2].split()  # after "(name)": state, ppid, ..., flags (7th)
+    if fields[0] in ("Z", "X") or int(fields[6]) & _PF_EXITING:
+        return True
+    pending = 0
+    for line in status.splitlines():
+        if line.startswith(("SigPnd:", "ShdPnd:")):
+            pending |= int(line.split()[1], 16)
+    return bool(pending & (1 << (_SIGKILL_NUMBER - 1)))
+
+
+_PF_EXITING = 0x4  # Linux's per-process flag "getting shut down" (include/linux/sched.h)
+_SIGKILL_NUMBER = 9  # on Linux, the only system this part reads /proc on
 
 
 def _subprocess_transports() -> list[asyncio.SubprocessTransport]:
