@@ -8,7 +8,7 @@ import warnings
 
 import pytest
 
-from asyncbook.background import BackgroundLoop
+from asyncbook.background import BackgroundLoop, sleep_aware_loop
 
 
 async def double(x: int) -> int:
@@ -139,3 +139,8 @@ def test_is_asleep_only_when_the_loop_has_no_timer() -> None:
         bg.run(asyncio.sleep(0))  # the sleep's timer exists once this has run on the loop
         assert not bg.is_asleep()  # a timer will wake it: it never sleeps without a time limit now
         pending.cancel()
+
+
+def test_sleep_aware_loop_refuses_what_is_not_a_threading_event() -> None:
+    with pytest.raises(TypeError, match="asleep must be a threading.Event"):
+        sleep_aware_loop(asyncio.Event())  # type: ignore[arg-type]

@@ -18,7 +18,7 @@ from collections.abc import Coroutine
 from types import TracebackType
 from typing import Any, TypeVar
 
-__all__ = ["BackgroundLoop"]
+__all__ = ["BackgroundLoop", "sleep_aware_loop"]
 
 _T = TypeVar("_T")
 
@@ -44,6 +44,18 @@ class _SleepAwareSelector(selectors.DefaultSelector):  # type: ignore[misc, vali
             self._asleep.clear()
 
 
+def sleep_aware_loop(asleep: threading.Event) -> asyncio.SelectorEventLoop:
+    """A new event loop that sets *asleep* while it sleeps with nothing to do (no callback, no timer).
+
+    Code in other threads reads the event to know that the loop can only be woken from outside:
+    nothing it has scheduled will run before then. (BackgroundLoop, and the self-checks that must
+    tell a stuck answer from a slow one, use it.)
+    """
+    if not isinstance(asleep, threading.Event):
+        raise TypeError(f"asleep must be a threading.Event for the loop to set, got {type(asleep).__name__}")
+    return asyncio.SelectorEventLoop(_SleepAwareSelector(asleep))
+
+
 class BackgroundLoop:
     """``with BackgroundLoop() as bg:`` runs a new event loop in a daemon thread until the block ends.
 
@@ -57,7 +69,7 @@ class BackgroundLoop:
 
     def __init__(self, *, debug: bool = False) -> None:
         self._asleep = threading.Event()
-        self.loop = asyncio.SelectorEventLoop(_SleepAwareSelector(self._asleep))
+        self.loop = sleep_aware_loop(self._asleep)
         self.loop.set_debug(bool(debug))
         # Debug mode also logs every callback slower than 0.1 s; on a loaded machine that is any
         # callback, so the book turns that part off: the thread checks are what it shows.

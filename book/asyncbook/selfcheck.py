@@ -22,7 +22,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from .background import _SleepAwareSelector
+from .background import sleep_aware_loop
 from .colour import paint
 from .loopthread import WorkerTimeout, run_in_worker
 from .virtualtime import VirtualTimeLoop
@@ -219,10 +219,9 @@ def run_in_watched_loop(make_awaitable: Callable[[], Awaitable[_T]], asleep: thr
     *timeout* is in real seconds, a backstop that puts no timer on the loop (one would keep it
     from ever being idle): after it the awaitable is cancelled and :class:`TimeoutError` raised.
     """
-    if not isinstance(asleep, threading.Event):
+    if not isinstance(asleep, threading.Event):  # refused here, before any thread or loop starts
         raise TypeError(f"asleep must be a threading.Event for the loop to set, got {type(asleep).__name__}")
-    return _run_with_real_limit(make_awaitable, lambda: asyncio.SelectorEventLoop(_SleepAwareSelector(asleep)),
-                                timeout)
+    return _run_with_real_limit(make_awaitable, lambda: sleep_aware_loop(asleep), timeout)
 
 
 def _run_with_real_limit(make_awaitable: Callable[[], Awaitable[_T]],
