@@ -120,28 +120,26 @@ def test_numbered_lines_with_one_count_for_all_clients_is_refused() -> None:
     failed_with("ch10-numbered-lines", handle, "each connection counts its own lines")
 
 
+async def number_lines_without_closing(reader, writer):
+    """Answers every line right, then forgets writer.close(): the connection stays open."""
+    count = 0
+    while line := await reader.readline():
+        count += 1
+        writer.write(f"{count}: ".encode() + line.upper())
+        await writer.drain()
+
+
 def test_numbered_lines_that_never_closes_is_refused() -> None:
     async def handle(reader, writer):
-        count = 0
-        while line := await reader.readline():
-            count += 1
-            writer.write(f"{count}: ".encode() + line.upper())
-            await writer.drain()
-        await asyncio.sleep(60)  # forgets to close, and hangs on
+        await number_lines_without_closing(reader, writer)
+        await asyncio.sleep(60)  # and hangs on
 
     failed_with("ch10-numbered-lines", handle, "the connection stayed open", "wait_closed")
 
 
 def test_numbered_lines_that_returns_without_closing_is_refused() -> None:
-    async def handle(reader, writer):
-        count = 0
-        while line := await reader.readline():
-            count += 1
-            writer.write(f"{count}: ".encode() + line.upper())
-            await writer.drain()
-        # forgets writer.close(): the connection stays open once the handler returns
-
-    failed_with("ch10-numbered-lines", handle, "returned without closing its connection", "wait_closed")
+    failed_with("ch10-numbered-lines", number_lines_without_closing, "returned without closing its connection",
+                "wait_closed")
 
 
 def test_numbered_lines_wants_reader_and_writer() -> None:
